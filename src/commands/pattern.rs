@@ -1,0 +1,126 @@
+//! `orgsweep pattern [--json] PATTERN`: judge one metric-filter pattern offline.
+//!
+//! Usage:
+//!   orgsweep pattern '{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }'
+//!   orgsweep pattern --json '{ $.eventName = ConsoleLogin }'
+//!
+//! Exit code 0 when the pattern catches every failed console sign-in the CIS pattern catches,
+//! 1 when it does not — a pattern that does not parse is a verdict on the pattern too (1), not
+//! a usage error. `--json` prints one JSON object: `parse_ok`, `error`, `catches_all`,
+//! `matches_success`, `strict_cis`, `explanation`.
+
+use crate::pattern::{judge, PatternVerdict};
+
+/// Judges `pattern`, prints the verdict to stdout and returns the process exit code.
+pub fn run(json: bool, pattern: &str) -> i32 {
+    let v = judge(pattern);
+    if json {
+        match serde_json::to_string(&v) {
+            Ok(s) => println!("{s}"),
+            Err(e) => {
+                eprintln!("error: cannot encode the verdict as JSON: {e}");
+                return 2;
+            }
+        }
+    } else {
+        print!("{}", human(pattern, &v));
+    }
+    exit_code(&v)
+}
+
+/// 0 when the pattern catches every failed sign-in, 1 otherwise.
+pub fn exit_code(v: &PatternVerdict) -> i32 {
+    if v.catches_all {
+        0
+    } else {
+        1
+    }
+}
+
+/// The human-readable report.
+pub fn human(pattern: &str, v: &PatternVerdict) -> String {
+    let yes_no = |b: bool| if b { "yes" } else { "no" };
+    let mut s = String::new();
+    s.push_str(&format!("pattern:          {pattern}\n"));
+    if let Some(e) = &v.error {
+        s.push_str(&format!("parse error:      {e}\n"));
+        if let Some(off) = error_offset(e) {
+            s.push_str(&format!("                  {}\n", caret(pattern, off)));
+        }
+    }
+    let verdict = if v.catches_all {
+        "PASS"
+    } else {
+        "FAIL (PATTERN_TOO_NARROW)"
+    };
+    s.push_str(&format!("verdict:          {verdict}\n"));
+    s.push_str(&format!("parses:           {}\n", yes_no(v.parse_ok)));
+    s.push_str(&format!("catches all:      {}\n", yes_no(v.catches_all)));
+    s.push_str(&format!(
+        "matches success:  {}{}\n",
+        yes_no(v.matches_success),
+        if v.matches_success {
+            " (noisy alarm)"
+        } else {
+            ""
+        }
+    ));
+    s.push_str(&format!("strict CIS text:  {}\n", yes_no(v.strict_cis)));
+    s.push_str(&format!("why: {}\n", v.explanation));
+    s
+}
+
+/// The byte offset in a parse-error message ("at byte N: ...").
+fn error_offset(msg: &str) -> Option<usize> {
+    msg.strip_prefix("at byte ")?
+        .split(':')
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// A caret under the character at byte `off` (aligned with the "pattern:" line above).
+fn caret(pattern: &str, off: usize) -> String {
+    let prefix = pattern.get(..off.min(pattern.len())).unwrap_or(pattern);
+    format!("{}^", " ".repeat(prefix.chars().count()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pattern::CIS_PATTERN;
+
+    #[test]
+    fn exit_codes() {
+        assert_eq!(exit_code(&judge(CIS_PATTERN)), 0);
+        assert_eq!(exit_code(&judge("{ $.eventName = ")), 1);
+        assert_eq!(
+            exit_code(&judge("{ $.eventName = ConsoleLogin && $.userName = x }")),
+            1
+        );
+    }
+
+    #[test]
+    fn human_output_points_at_the_error() {
+        let p = "{ $.eventName = ConsoleLogin &&& }";
+        let out = human(p, &judge(p));
+        assert!(out.contains("parse error:      at byte"), "{out}");
+        assert!(out.contains('^'), "{out}");
+        assert!(out.contains("FAIL"), "{out}");
+    }
+
+    #[test]
+    fn json_has_the_contract_fields() {
+        let v = serde_json::to_value(judge(CIS_PATTERN)).unwrap();
+        for k in [
+            "parse_ok",
+            "error",
+            "catches_all",
+            "matches_success",
+            "strict_cis",
+            "explanation",
+        ] {
+            assert!(v.get(k).is_some(), "missing {k}");
+        }
+    }
+}
