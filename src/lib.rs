@@ -6,3 +6,14 @@
 //! produce plain facts; `pattern` and `judge` turn facts into verdicts without any network.
 
 pub mod pattern;
+pub mod aws;
+pub mod config;
+pub mod facts;
+pub mod validate;
+pub mod verdict;
+pub mod cli;
+pub mod commands;
+pub mod judge;
+pub mod organization;
+pub mod csv_safe;
+pub mod collect;

@@ -1,0 +1,179 @@
+//! The command line: every subcommand and flag, with help that teaches the tool.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::validate;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "orgsweep",
+    version,
+    about = "Check, and on request complete, the CIS 'console authentication failures' alarm chain in every account and region of an AWS Organization",
+    long_about = "orgsweep runs from the management account of an AWS Organization. It lists every account, \
+assumes a role in each one concurrently and, in every region, checks the CIS AWS Foundations control \
+'a log metric filter and alarm exist for AWS Management Console authentication failures' \
+(CIS 3.6 / 4.6, Security Hub CloudWatch.6): a logging multi-region CloudTrail trail with management events, \
+delivering to a CloudWatch Logs group, a metric filter that catches every failed console sign-in, \
+an alarm on its metric with an SNS action, and a confirmed subscriber.\n\n\
+AWS credentials, region and endpoint come from the standard AWS chain (AWS_PROFILE, AWS_REGION, \
+AWS_ENDPOINT_URL, ...). Exit codes: 0 every cell PASS or SKIPPED, 1 at least one FAIL, \
+2 usage or configuration error, 3 at least one ERROR (the report is incomplete).",
+    after_help = "Start with `orgsweep accounts` to see what will be swept, then `orgsweep check`."
+)]
+pub struct Cli {
+    /// Hide progress bars (they are hidden anyway when stderr is not a terminal).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the organization's accounts (id, name, email, status, parent OU).
+    Accounts(AccountsArgs),
+    /// Sweep the organization and write matrix.csv, findings.csv and summary.json. Never changes anything.
+    Check(CheckArgs),
+    /// Plan (dry run, the default) or, with --apply, create what the chain lacks.
+    Remediate(RemediateArgs),
+    /// Judge one metric-filter pattern offline: does it catch every failed console sign-in?
+    Pattern(PatternArgs),
+}
+
+/// Which accounts and regions, and how to get into them.
+#[derive(Debug, Clone, Args, Default)]
+pub struct Selection {
+    /// Configuration file (TOML). Defaults to config/orgsweep.toml when it exists.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Only these accounts (comma-separated 12-digit ids).
+    #[arg(long, value_name = "IDS", value_delimiter = ',', value_parser = parse_account_id)]
+    pub accounts: Vec<String>,
+
+    /// Leave these accounts out (comma-separated ids); they appear as SKIPPED/EXCLUDED.
+    #[arg(long, value_name = "IDS", value_delimiter = ',', value_parser = parse_account_id)]
+    pub exclude_accounts: Vec<String>,
+
+    /// Only accounts under these OUs or roots, at any depth (comma-separated ou-… or r-… ids).
+    #[arg(long, value_name = "OU_IDS", value_delimiter = ',', value_parser = parse_ou_id)]
+    pub ous: Vec<String>,
+
+    /// Only these regions (comma-separated); default: every region enabled in each account.
+    #[arg(long, value_name = "REGIONS", value_delimiter = ',', value_parser = parse_region)]
+    pub regions: Vec<String>,
+
+    /// Role to assume in member accounts [config: access.role_name; default OrganizationAccountAccessRole].
+    #[arg(long, value_name = "NAME", value_parser = parse_role_name)]
+    pub role_name: Option<String>,
+
+    /// ExternalId for sts:AssumeRole when the member role requires one [config: access.external_id].
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+
+    /// Accounts checked at the same time [config: sweep.concurrency; default 32].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=512))]
+    pub concurrency: Option<u16>,
+}
+
+#[derive(Debug, Args)]
+pub struct AccountsArgs {
+    #[command(flatten)]
+    pub selection: Selection,
+
+    /// Print CSV (id,name,email,status,parent_id,parent_name) instead of a table.
+    #[arg(long)]
+    pub csv: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub selection: Selection,
+
+    /// Where to write the reports [default: reports/<UTC timestamp>/].
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RemediateArgs {
+    #[command(flatten)]
+    pub selection: Selection,
+
+    /// Carry out the plan. Without it, remediate only plans (a dry run).
+    #[arg(long)]
+    pub apply: bool,
+
+    /// With --apply: carry out exactly this reviewed plan file instead of planning anew.
+    #[arg(long, value_name = "FILE", requires = "apply")]
+    pub plan: Option<PathBuf>,
+
+    /// Also write the plan as JSON to this file (for review, then --apply --plan FILE).
+    #[arg(long, value_name = "FILE", conflicts_with = "plan")]
+    pub plan_out: Option<PathBuf>,
+
+    /// Do not ask for confirmation before applying.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// Roll out a wave: at most this many accounts (in account-id order).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_accounts: Option<u32>,
+
+    /// Where to write the reports after --apply [default: reports/<UTC timestamp>/].
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct PatternArgs {
+    /// Print one JSON object (parse_ok, error, catches_all, matches_success, strict_cis, explanation).
+    #[arg(long)]
+    pub json: bool,
+
+    /// The metric-filter pattern, e.g. '{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }'.
+    #[arg(allow_hyphen_values = true)]
+    pub pattern: String,
+}
+
+fn parse_account_id(s: &str) -> Result<String, String> {
+    validate::account_id(s.trim()).map(|_| s.trim().to_string())
+}
+
+fn parse_ou_id(s: &str) -> Result<String, String> {
+    validate::ou_id(s.trim()).map(|_| s.trim().to_string())
+}
+
+fn parse_region(s: &str) -> Result<String, String> {
+    validate::region_name(s.trim()).map(|_| s.trim().to_string())
+}
+
+fn parse_role_name(s: &str) -> Result<String, String> {
+    validate::role_name(s).map(|_| s.to_string())
+}
+
+impl Selection {
+    /// The flags that override the configuration file.
+    pub fn overrides(&self) -> crate::config::Overrides {
+        crate::config::Overrides {
+            role_name: self.role_name.clone(),
+            external_id: self.external_id.clone(),
+            regions: (!self.regions.is_empty()).then(|| self.regions.clone()),
+            concurrency: self.concurrency.map(usize::from),
+        }
+    }
+
+    /// Loads the config file named by --config (or the default) and applies the flags.
+    pub fn load_config(&self) -> Result<crate::config::Config, String> {
+        let (path, explicit) = match &self.config {
+            Some(p) => (p.clone(), true),
+            None => (PathBuf::from(crate::config::DEFAULT_PATH), false),
+        };
+        let config = crate::config::Config::load(&path, explicit).map_err(|e| e.to_string())?;
+        config.with_overrides(&self.overrides())
+    }
+}

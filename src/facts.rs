@@ -1,0 +1,240 @@
+//! Plain facts about one account, as gathered from AWS. No SDK type appears here: the judge
+//! and the remediation planner read these, and unit tests build them by hand.
+//!
+//! `Fetched<T>` is a fact or the failed call that should have produced it. `Option<Fetched<T>>`
+//! is a fact the collector did not need to read (an earlier link of the chain already broke).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::aws::CallFailure;
+
+pub type Fetched<T> = Result<T, CallFailure>;
+
+/// Everything the judge needs about one account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountFacts {
+    pub account_id: String,
+    pub partition: String,
+    /// Regions enabled for the account, in the caller's partition.
+    pub enabled_regions: Fetched<BTreeSet<String>>,
+    /// The account's own trails; `None` when they were not read because a complete
+    /// organization chain already covers the account.
+    pub trails: Option<Fetched<Vec<TrailFacts>>>,
+    /// Regions whose single-region trails were looked for, and the lookups that failed there.
+    pub regional_lookup_failures: BTreeMap<String, CallFailure>,
+}
+
+/// One trail, read in its home region.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrailFacts {
+    pub arn: String,
+    pub name: String,
+    pub home_region: String,
+    pub config: Fetched<TrailConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrailConfig {
+    pub is_multi_region: bool,
+    pub is_organization_trail: bool,
+    pub include_global_service_events: bool,
+    /// `CloudWatchLogsLogGroupArn`, e.g. `arn:aws:logs:us-east-1:111122223333:log-group:ct:*`.
+    pub log_group_arn: Option<String>,
+    pub is_logging: Option<Fetched<bool>>,
+    pub selectors: Option<Fetched<EventSelectors>>,
+    pub log_group: Option<Fetched<LogGroupFacts>>,
+}
+
+/// A trail's event selectors: classic or advanced, never both.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum EventSelectors {
+    Classic(Vec<ClassicSelector>),
+    Advanced(Vec<AdvancedSelector>),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassicSelector {
+    pub include_management_events: bool,
+    /// `All`, `ReadOnly` or `WriteOnly`.
+    pub read_write_type: String,
+    pub exclude_management_event_sources: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdvancedSelector {
+    pub name: Option<String>,
+    pub field_selectors: Vec<FieldSelector>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FieldSelector {
+    pub field: String,
+    pub equals: Vec<String>,
+    pub not_equals: Vec<String>,
+    pub starts_with: Vec<String>,
+    pub not_starts_with: Vec<String>,
+    pub ends_with: Vec<String>,
+    pub not_ends_with: Vec<String>,
+}
+
+/// The log group a trail delivers to, looked up by name in the region and account of its ARN.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogGroupFacts {
+    /// The ARN of the group of that name found there (without the trailing `:*`), if any.
+    pub found_arn: Option<String>,
+    /// Metric filters of that group (read only when it exists).
+    pub filters: Option<Fetched<Vec<MetricFilterFacts>>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricFilterFacts {
+    pub name: String,
+    pub pattern: String,
+    pub transformations: Vec<MetricTransformation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricTransformation {
+    pub namespace: String,
+    pub metric_name: String,
+    /// `metricValue`: usually `1`; may be a `$.field` reference.
+    pub value: String,
+    pub dimensions: BTreeMap<String, String>,
+    /// Alarms on this metric in the log group's region; read only when the filter's pattern passes.
+    pub alarms: Option<Fetched<Vec<AlarmFacts>>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlarmFacts {
+    pub arn: String,
+    pub name: String,
+    pub actions_enabled: bool,
+    pub alarm_actions: Vec<String>,
+    pub comparison_operator: String,
+    pub threshold: Option<f64>,
+    pub evaluation_periods: i32,
+    pub datapoints_to_alarm: Option<i32>,
+    pub metric: AlarmMetric,
+    /// The SNS topics among the alarm actions, keyed by topic ARN; read only for alarms that
+    /// otherwise pass. A topic that does not exist is a `NotFound` failure.
+    pub topics: BTreeMap<String, Fetched<TopicFacts>>,
+}
+
+/// What an alarm watches: one metric, or a metric-math expression over several.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum AlarmMetric {
+    Single(MetricStat),
+    Math(Vec<MetricQuery>),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricStat {
+    pub namespace: String,
+    pub metric_name: String,
+    pub dimensions: BTreeMap<String, String>,
+    /// `Sum`, `SampleCount`, `Average`, ...; `None` with an extended (percentile) statistic.
+    pub statistic: Option<String>,
+    pub extended_statistic: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricQuery {
+    pub id: String,
+    pub expression: Option<String>,
+    pub metric: Option<MetricStat>,
+    pub return_data: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopicFacts {
+    pub subscriptions: Vec<SubscriptionFacts>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubscriptionFacts {
+    /// `PendingConfirmation` (or `Deleted`) when the subscription is not confirmed.
+    pub arn: String,
+    pub protocol: String,
+    pub endpoint: String,
+}
+
+impl SubscriptionFacts {
+    pub fn is_confirmed(&self) -> bool {
+        self.arn.starts_with("arn:")
+    }
+}
+
+/// The parts of an ARN the judge compares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArnParts<'a> {
+    pub partition: &'a str,
+    pub service: &'a str,
+    pub region: &'a str,
+    pub account: &'a str,
+    pub resource: &'a str,
+}
+
+/// Splits `arn:partition:service:region:account:resource` (the resource may hold colons).
+pub fn parse_arn(arn: &str) -> Option<ArnParts<'_>> {
+    let mut it = arn.splitn(6, ':');
+    if it.next()? != "arn" {
+        return None;
+    }
+    Some(ArnParts {
+        partition: it.next()?,
+        service: it.next()?,
+        region: it.next()?,
+        account: it.next()?,
+        resource: it.next()?,
+    })
+}
+
+/// A log group ARN without the `:*` CloudTrail appends, so ARNs compare equal.
+pub fn normalize_log_group_arn(arn: &str) -> &str {
+    arn.strip_suffix(":*").unwrap_or(arn)
+}
+
+/// The log group name inside a log group ARN.
+pub fn log_group_name(arn: &str) -> Option<&str> {
+    parse_arn(normalize_log_group_arn(arn))?
+        .resource
+        .strip_prefix("log-group:")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arns_split_into_parts() {
+        let p = parse_arn("arn:aws:logs:eu-west-1:012345678901:log-group:a:b:*").unwrap();
+        assert_eq!(p.region, "eu-west-1");
+        assert_eq!(p.account, "012345678901");
+        assert_eq!(p.resource, "log-group:a:b:*");
+        assert!(parse_arn("not-an-arn").is_none());
+    }
+
+    #[test]
+    fn log_group_names_come_from_arns() {
+        assert_eq!(
+            log_group_name("arn:aws:logs:us-east-1:1:log-group:aws-cloudtrail-logs:*"),
+            Some("aws-cloudtrail-logs")
+        );
+        assert_eq!(log_group_name("arn:aws:logs:us-east-1:1:log-group:x"), Some("x"));
+        assert_eq!(log_group_name("arn:aws:sns:us-east-1:1:x"), None);
+    }
+
+    #[test]
+    fn pending_subscriptions_are_not_confirmed() {
+        let s = |arn: &str| SubscriptionFacts {
+            arn: arn.into(),
+            protocol: "email".into(),
+            endpoint: "a@b.c".into(),
+        };
+        assert!(!s("PendingConfirmation").is_confirmed());
+        assert!(!s("Deleted").is_confirmed());
+        assert!(s("arn:aws:sns:us-east-1:1:t:abc").is_confirmed());
+    }
+}

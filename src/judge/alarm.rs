@@ -1,0 +1,237 @@
+//! Does an alarm watch the filter's metric, and can one failed sign-in make it fire?
+//!
+//! The emulator's `DescribeAlarmsForMetric` matches on name and namespace only, and AWS treats a
+//! metric with other dimensions as another metric, so dimensions are compared here, exactly.
+
+use crate::facts::{AlarmFacts, AlarmMetric, MetricStat, MetricTransformation};
+
+/// The statistic-bearing view of what the alarm evaluates, when it is our metric.
+fn stat_on_metric<'a>(alarm: &'a AlarmFacts, metric: &MetricTransformation) -> Option<&'a MetricStat> {
+    let same = |s: &MetricStat| {
+        s.namespace == metric.namespace
+            && s.metric_name == metric.metric_name
+            && s.dimensions == metric.dimensions
+    };
+    match &alarm.metric {
+        AlarmMetric::Single(stat) => same(stat).then_some(stat),
+        AlarmMetric::Math(queries) => queries.iter().filter_map(|q| q.metric.as_ref()).find(|s| same(s)),
+    }
+}
+
+/// Whether the alarm evaluates the filter's metric (same namespace, name and dimensions),
+/// directly or inside a metric-math expression.
+pub fn watches_metric(alarm: &AlarmFacts, metric: &MetricTransformation) -> bool {
+    stat_on_metric(alarm, metric).is_some()
+}
+
+/// `Ok(())` when a single matching event can put the alarm in ALARM; otherwise why not.
+pub fn can_fire_on_one_event(alarm: &AlarmFacts, metric: &MetricTransformation) -> Result<(), String> {
+    let Some(stat) = stat_on_metric(alarm, metric) else {
+        return Err(format!("alarm {} does not evaluate {}/{}", alarm.name, metric.namespace, metric.metric_name));
+    };
+    if let AlarmMetric::Math(queries) = &alarm.metric {
+        math_returns_the_metric(queries, stat).map_err(|e| format!("alarm {}: {e}", alarm.name))?;
+    }
+    let value = match stat.statistic.as_deref() {
+        Some("SampleCount") => 1.0,
+        Some("Sum") => match metric.value.trim().parse::<f64>() {
+            Ok(v) => v,
+            Err(_) => {
+                return Err(format!(
+                    "alarm {} sums metric value `{}`, which is not a number; one event cannot be shown to reach the threshold",
+                    alarm.name, metric.value
+                ))
+            }
+        },
+        Some(other) => {
+            return Err(format!(
+                "alarm {} uses statistic {other}; use Sum or SampleCount so one event counts",
+                alarm.name
+            ))
+        }
+        None => {
+            return Err(format!(
+                "alarm {} uses extended statistic {}; use Sum or SampleCount so one event counts",
+                alarm.name,
+                stat.extended_statistic.as_deref().unwrap_or("?")
+            ))
+        }
+    };
+    let Some(threshold) = alarm.threshold else {
+        return Err(format!("alarm {} has no static threshold (anomaly detection)", alarm.name));
+    };
+    let reaches = match alarm.comparison_operator.as_str() {
+        "GreaterThanOrEqualToThreshold" => value >= threshold,
+        "GreaterThanThreshold" => value > threshold,
+        _ => false,
+    };
+    if !reaches {
+        return Err(format!(
+            "alarm {} fires when the value is {} {threshold}; one event gives {value}",
+            alarm.name, alarm.comparison_operator
+        ));
+    }
+    let needed = alarm.datapoints_to_alarm.unwrap_or(alarm.evaluation_periods);
+    if needed > 1 {
+        return Err(format!(
+            "alarm {} needs {needed} breaching datapoints; one event gives one",
+            alarm.name
+        ));
+    }
+    Ok(())
+}
+
+/// Metric math can hide the metric; accept only expressions that pass its value through.
+fn math_returns_the_metric(queries: &[crate::facts::MetricQuery], stat: &MetricStat) -> Result<(), String> {
+    let Some(returned) = queries.iter().find(|q| q.return_data) else {
+        return Err("no metric-math query returns data".into());
+    };
+    let stat_id = queries
+        .iter()
+        .find(|q| q.metric.as_ref() == Some(stat))
+        .map(|q| q.id.as_str())
+        .unwrap_or_default();
+    if returned.metric.as_ref() == Some(stat) {
+        return Ok(());
+    }
+    let expression: String = returned
+        .expression
+        .as_deref()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let passes_through = expression == stat_id
+        || (expression.starts_with(&format!("FILL({stat_id},")) && expression.ends_with(')'));
+    if passes_through {
+        Ok(())
+    } else {
+        Err(format!(
+            "metric-math expression `{}` cannot be shown to fire on a single event",
+            returned.expression.as_deref().unwrap_or_default()
+        ))
+    }
+}
+
+/// SNS topics among an alarm's actions (other actions — Auto Scaling, EC2, SSM — notify nobody).
+pub fn sns_topics(alarm: &AlarmFacts) -> Vec<&str> {
+    alarm
+        .alarm_actions
+        .iter()
+        .filter(|a| crate::facts::parse_arn(a).is_some_and(|p| p.service == "sns"))
+        .map(String::as_str)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::MetricQuery;
+    use std::collections::BTreeMap;
+
+    fn metric() -> MetricTransformation {
+        MetricTransformation {
+            namespace: "CISBenchmark".into(),
+            metric_name: "ConsoleAuthFailures".into(),
+            value: "1".into(),
+            dimensions: BTreeMap::new(),
+            alarms: None,
+        }
+    }
+
+    fn stat(statistic: &str) -> MetricStat {
+        MetricStat {
+            namespace: "CISBenchmark".into(),
+            metric_name: "ConsoleAuthFailures".into(),
+            dimensions: BTreeMap::new(),
+            statistic: Some(statistic.into()),
+            extended_statistic: None,
+        }
+    }
+
+    fn alarm(metric: AlarmMetric) -> AlarmFacts {
+        AlarmFacts {
+            arn: "arn:aws:cloudwatch:us-east-1:111122223333:alarm:a".into(),
+            name: "a".into(),
+            actions_enabled: true,
+            alarm_actions: vec!["arn:aws:sns:us-east-1:111122223333:t".into()],
+            comparison_operator: "GreaterThanOrEqualToThreshold".into(),
+            threshold: Some(1.0),
+            evaluation_periods: 1,
+            datapoints_to_alarm: None,
+            metric,
+            topics: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn the_cis_alarm_fires_on_one_event() {
+        let a = alarm(AlarmMetric::Single(stat("Sum")));
+        assert!(watches_metric(&a, &metric()));
+        assert!(can_fire_on_one_event(&a, &metric()).is_ok());
+        let a = alarm(AlarmMetric::Single(stat("SampleCount")));
+        assert!(can_fire_on_one_event(&a, &metric()).is_ok());
+    }
+
+    #[test]
+    fn an_extra_dimension_is_another_metric() {
+        let mut s = stat("Sum");
+        s.dimensions.insert("Account".into(), "x".into());
+        assert!(!watches_metric(&alarm(AlarmMetric::Single(s)), &metric()));
+    }
+
+    #[test]
+    fn thresholds_statistics_and_datapoints_that_one_event_cannot_reach() {
+        let mut a = alarm(AlarmMetric::Single(stat("Sum")));
+        a.threshold = Some(2.0);
+        assert!(can_fire_on_one_event(&a, &metric()).is_err());
+        a.threshold = Some(1.0);
+        a.comparison_operator = "GreaterThanThreshold".into();
+        assert!(can_fire_on_one_event(&a, &metric()).is_err());
+        a.threshold = Some(0.0);
+        assert!(can_fire_on_one_event(&a, &metric()).is_ok());
+        a.comparison_operator = "LessThanThreshold".into();
+        assert!(can_fire_on_one_event(&a, &metric()).is_err());
+
+        let mut a = alarm(AlarmMetric::Single(stat("Average")));
+        assert!(can_fire_on_one_event(&a, &metric()).unwrap_err().contains("Average"));
+        a.metric = AlarmMetric::Single(stat("Sum"));
+        a.evaluation_periods = 3;
+        assert!(can_fire_on_one_event(&a, &metric()).is_err());
+        a.datapoints_to_alarm = Some(1);
+        assert!(can_fire_on_one_event(&a, &metric()).is_ok());
+    }
+
+    #[test]
+    fn metric_math_passes_only_when_it_returns_the_metric() {
+        let q = |id: &str, expr: Option<&str>, m: Option<MetricStat>, ret: bool| MetricQuery {
+            id: id.into(),
+            expression: expr.map(String::from),
+            metric: m,
+            return_data: ret,
+        };
+        let direct = alarm(AlarmMetric::Math(vec![q("m1", None, Some(stat("Sum")), true)]));
+        assert!(watches_metric(&direct, &metric()));
+        assert!(can_fire_on_one_event(&direct, &metric()).is_ok());
+
+        let filled = alarm(AlarmMetric::Math(vec![
+            q("m1", None, Some(stat("Sum")), false),
+            q("e1", Some("FILL(m1, 0)"), None, true),
+        ]));
+        assert!(can_fire_on_one_event(&filled, &metric()).is_ok());
+
+        let scaled = alarm(AlarmMetric::Math(vec![
+            q("m1", None, Some(stat("Sum")), false),
+            q("e1", Some("m1 / 1000"), None, true),
+        ]));
+        assert!(watches_metric(&scaled, &metric()));
+        assert!(can_fire_on_one_event(&scaled, &metric()).unwrap_err().contains("m1 / 1000"));
+    }
+
+    #[test]
+    fn only_sns_actions_notify() {
+        let mut a = alarm(AlarmMetric::Single(stat("Sum")));
+        a.alarm_actions = vec!["arn:aws:automate:us-east-1:ec2:stop".into()];
+        assert!(sns_topics(&a).is_empty());
+    }
+}

@@ -1,0 +1,184 @@
+//! The pure judge: an account's facts (plus the organization's chains) become one verdict per
+//! region. No I/O here; `tests.rs` covers every reason code and the traps of DESIGN.md §1.
+
+pub mod alarm;
+pub mod chain;
+pub mod selectors;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+
+use crate::facts::{parse_arn, AccountFacts, TrailFacts};
+use crate::verdict::{Reason, Status, Verdict};
+
+pub use chain::{best, evaluate_trail, Link, Outcome};
+
+/// An organization trail's chain, judged once in the management account.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrgChain {
+    pub trail_arn: String,
+    pub owner_account: String,
+    pub home_region: String,
+    pub multi_region: bool,
+    pub outcome: Outcome,
+}
+
+impl OrgChain {
+    fn covers(&self, region: &str) -> bool {
+        self.multi_region || self.home_region == region
+    }
+}
+
+/// The organization chains among the management account's own trails.
+pub fn org_chains(management: &AccountFacts) -> Vec<OrgChain> {
+    let Some(Ok(trails)) = &management.trails else {
+        return Vec::new();
+    };
+    trails
+        .iter()
+        .filter_map(|t| {
+            let c = t.config.as_ref().ok()?;
+            c.is_organization_trail.then(|| OrgChain {
+                trail_arn: t.arn.clone(),
+                owner_account: management.account_id.clone(),
+                home_region: t.home_region.clone(),
+                multi_region: c.is_multi_region,
+                outcome: evaluate_trail(t, &management.account_id),
+            })
+        })
+        .collect()
+}
+
+/// Whether a complete organization chain covers every region: then members need no trail calls.
+pub fn org_covers_everything(chains: &[OrgChain]) -> bool {
+    chains.iter().any(|c| c.multi_region && c.outcome.is_complete())
+}
+
+/// A trail that belongs to this account's own candidates (organization trails, and trails
+/// shadowed from other accounts, are judged through `OrgChain` instead).
+fn own_trail(trail: &TrailFacts, account_id: &str) -> bool {
+    let owned = parse_arn(&trail.arn).is_none_or(|p| p.account == account_id);
+    let org = trail.config.as_ref().is_ok_and(|c| c.is_organization_trail);
+    owned && !org
+}
+
+fn trail_covers(trail: &TrailFacts, region: &str) -> bool {
+    match &trail.config {
+        Ok(c) => c.is_multi_region || trail.home_region == region,
+        // Unknown configuration: it may cover every region, so it is a candidate everywhere.
+        Err(_) => true,
+    }
+}
+
+/// One verdict per column region for an account.
+pub fn judge_account(facts: &AccountFacts, org: &[OrgChain], columns: &[String]) -> BTreeMap<String, Verdict> {
+    let enabled = match &facts.enabled_regions {
+        Ok(e) => e,
+        Err(f) => return columns.iter().map(|r| (r.clone(), Verdict::error(f))).collect(),
+    };
+    let own: Vec<(&TrailFacts, Outcome)> = match &facts.trails {
+        Some(Ok(trails)) => trails
+            .iter()
+            .filter(|t| own_trail(t, &facts.account_id))
+            .map(|t| (t, evaluate_trail(t, &facts.account_id)))
+            .collect(),
+        _ => Vec::new(),
+    };
+    columns
+        .iter()
+        .map(|region| {
+            let verdict = if !enabled.contains(region) {
+                Verdict::new(
+                    Status::Skipped,
+                    Reason::RegionNotEnabled,
+                    format!("{region} is not enabled in this account"),
+                )
+            } else {
+                judge_region(facts, org, &own, region)
+            };
+            (region.clone(), verdict)
+        })
+        .collect()
+}
+
+fn judge_region(facts: &AccountFacts, org: &[OrgChain], own: &[(&TrailFacts, Outcome)], region: &str) -> Verdict {
+    if let Some(chain) = org.iter().find(|c| c.covers(region) && c.outcome.is_complete()) {
+        return Verdict::new(
+            Status::Pass,
+            Reason::CoveredByOrgTrail,
+            format!(
+                "organization trail {} (account {}) covers this account: {}",
+                chain.trail_arn,
+                chain.owner_account,
+                complete_detail(&chain.outcome)
+            ),
+        )
+        .with_chain(chain.outcome.chain().clone());
+    }
+    // Candidates, each with the words that introduce it in a detail line.
+    let mut candidates: Vec<(String, Outcome)> = org
+        .iter()
+        .filter(|c| c.covers(region))
+        .map(|c| {
+            (
+                format!("organization trail {} (account {}): ", c.trail_arn, c.owner_account),
+                c.outcome.clone(),
+            )
+        })
+        .collect();
+    match &facts.trails {
+        Some(Err(f)) => candidates.push((
+            String::new(),
+            Outcome::Unknown {
+                link: Link::Trail,
+                failure: f.clone(),
+                chain: Default::default(),
+            },
+        )),
+        Some(Ok(_)) => candidates.extend(
+            own.iter()
+                .filter(|(t, _)| trail_covers(t, region))
+                .map(|(_, o)| (String::new(), o.clone())),
+        ),
+        None => {}
+    }
+    let best_index = best(candidates.iter().map(|(_, o)| o.clone()))
+        .and_then(|b| candidates.iter().position(|(_, o)| *o == b));
+    let Some(index) = best_index else {
+        let mut detail = format!("no trail records management events in {region}");
+        if let Some(f) = facts.regional_lookup_failures.get(region) {
+            detail.push_str(&format!(" (looking for single-region trails here failed: {f})"));
+        }
+        return Verdict::new(Status::Fail, Reason::NoTrail, detail);
+    };
+    let (intro, outcome) = &candidates[index];
+    match outcome {
+        Outcome::Complete { chain, .. } => Verdict::new(Status::Pass, Reason::Compliant, complete_detail(outcome))
+            .with_chain(chain.clone()),
+        Outcome::Unknown { failure, chain, .. } => {
+            let mut v = Verdict::error(failure);
+            v.detail = format!("{intro}{}", v.detail);
+            v.with_chain(chain.clone())
+        }
+        Outcome::Broken { reason, detail, chain, .. } => {
+            let mut detail = format!("{intro}{detail}");
+            if let Some(f) = facts.regional_lookup_failures.get(region) {
+                detail.push_str(&format!(" (looking for single-region trails here failed: {f})"));
+            }
+            Verdict::new(Status::Fail, *reason, detail).with_chain(chain.clone())
+        }
+    }
+}
+
+fn complete_detail(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Complete { detail, chain } => format!(
+            "trail {} -> {} -> filter {} -> {detail}",
+            chain.trail_arn.as_deref().unwrap_or("?"),
+            chain.log_group_arn.as_deref().unwrap_or("?"),
+            chain.filter_name.as_deref().unwrap_or("?"),
+        ),
+        _ => String::new(),
+    }
+}
