@@ -43,7 +43,10 @@ fn field_hint(sel: &Selector) -> Option<&'static str> {
         })
         .collect();
     Some(match path.as_slice() {
-        ["userName"] | ["userIdentity", "userName"] => "root sign-ins have no userName",
+        ["userName"] => {
+            "root sign-ins have no userName, and CloudTrail writes it under userIdentity ($.userIdentity.userName)"
+        }
+        ["userIdentity", "userName"] => "root sign-ins have no userName",
         ["userIdentity", "type"] => {
             "failed sign-ins come from IAM users (type \"IAMUser\") and from the root user (type \"Root\")"
         }

@@ -32,6 +32,43 @@ pub const FAILURE_FRAGMENTS: [&str; 4] = [
     "\"Failed authentication\"",
 ];
 
+/// Top-level fields of a CloudTrail record (CloudTrail record contents). When looking for a
+/// successful sign-in a pattern matches, other top-level fields are taken as absent, so a
+/// misspelt field does not make a pattern look noisy.
+const CLOUDTRAIL_FIELDS: [&str; 31] = [
+    "eventVersion",
+    "userIdentity",
+    "eventTime",
+    "eventSource",
+    "eventName",
+    "awsRegion",
+    "sourceIPAddress",
+    "userAgent",
+    "errorCode",
+    "errorMessage",
+    "requestParameters",
+    "responseElements",
+    "additionalEventData",
+    "requestID",
+    "eventID",
+    "readOnly",
+    "resources",
+    "eventType",
+    "apiVersion",
+    "managementEvent",
+    "recipientAccountId",
+    "serviceEventDetails",
+    "sharedEventID",
+    "vpcEndpointId",
+    "vpcEndpointAccountId",
+    "eventCategory",
+    "addendum",
+    "sessionCredentialFromConsole",
+    "edgeDeviceDetails",
+    "tlsDetails",
+    "insightDetails",
+];
+
 /// Case analysis stops after this many steps; an undecided pattern is judged "no".
 const BUDGET: usize = 200_000;
 
@@ -327,7 +364,16 @@ impl Solver<'_> {
 
 fn solve(e: &Expr, pins: Vec<(Selector, Abs)>, want_true: bool) -> Search {
     let mut w = World::new(pins, e);
-    let reps = w.vars.iter().map(|s| representatives(s, e)).collect();
+    let reps = w
+        .vars
+        .iter()
+        .map(|s| match s.steps.first() {
+            Some(Step::Key(k)) if want_true && !CLOUDTRAIL_FIELDS.contains(&k.as_str()) => {
+                vec![Abs::Absent]
+            }
+            _ => representatives(s, e),
+        })
+        .collect();
     let mut s = Solver { e, reps, steps: 0 };
     s.search(&mut w, 0, want_true)
 }
