@@ -5,15 +5,17 @@
 //! The crate is a functional core with an I/O shell: `collect` and `sweep` talk to AWS and
 //! produce plain facts; `pattern` and `judge` turn facts into verdicts without any network.
 
-pub mod pattern;
 pub mod aws;
-pub mod config;
-pub mod facts;
-pub mod validate;
-pub mod verdict;
 pub mod cli;
+pub mod collect;
 pub mod commands;
+pub mod config;
+pub mod csv_safe;
+pub mod facts;
 pub mod judge;
 pub mod organization;
-pub mod csv_safe;
-pub mod collect;
+pub mod pattern;
+pub mod report;
+pub mod sweep;
+pub mod validate;
+pub mod verdict;

@@ -1,0 +1,145 @@
+//! `orgsweep check`: sweep the selected accounts and regions and write matrix.csv,
+//! findings.csv and summary.json. Reads only; never changes anything in AWS.
+//!
+//! Usage: orgsweep check [--config FILE] [--accounts IDS] [--exclude-accounts IDS] [--ous IDS]
+//!                       [--regions REGIONS] [--role-name NAME] [--external-id ID]
+//!                       [--concurrency N] [--output-dir DIR] [--quiet]
+
+use std::time::Instant;
+
+use crate::cli::CheckArgs;
+use crate::organization::OrgAccount;
+use crate::report::screen::{self, WorstAccounts};
+use crate::report::{ReportWriter, Summary};
+use crate::sweep::{self, progress, Session};
+use crate::verdict::Status;
+
+/// Runs a check and returns the exit code.
+pub async fn run(args: CheckArgs, quiet: bool) -> i32 {
+    let session = match Session::start(&args.selection).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {}", e.message);
+            return e.code;
+        }
+    };
+    let dir = args
+        .output_dir
+        .clone()
+        .unwrap_or_else(sweep::default_output_dir);
+    let selected = match session.select(&args.selection) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {}", e.message);
+            return e.code;
+        }
+    };
+    let outcome = sweep_to_files(&session, &selected.check, &selected.excluded, &dir, quiet).await;
+    match outcome {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            2
+        }
+    }
+}
+
+/// Sweeps `check`, writes `excluded` as SKIPPED rows, and writes the reports into `dir`.
+/// Shared by `check` and the re-check after `remediate --apply`. Returns the exit code.
+pub async fn sweep_to_files(
+    session: &Session,
+    check: &[OrgAccount],
+    excluded: &[OrgAccount],
+    dir: &std::path::Path,
+    quiet: bool,
+) -> Result<i32, String> {
+    let started = Instant::now();
+    let mut summary = Summary {
+        started_at: sweep::now_rfc3339(),
+        management_account_id: session.management_account_id().to_string(),
+        regions: session.columns.clone(),
+        accounts_selected: check.len() + excluded.len(),
+        inactive_accounts: session
+            .organization
+            .accounts
+            .iter()
+            .filter(|a| !a.is_active())
+            .map(|a| a.id.clone())
+            .collect(),
+        ..Summary::default()
+    };
+    let mut writer = ReportWriter::create(dir, &session.columns, &summary)?;
+    let mut worst = WorstAccounts::default();
+    let mut write_error: Option<String> = None;
+    for account in excluded {
+        let row = session.excluded_row(account);
+        writer.write_account(&row)?;
+        summary.count(&row);
+    }
+    let bar = progress::accounts_bar(check.len() as u64, quiet);
+    let mut errors = 0usize;
+    let interrupted = {
+        let sweep = session.check_all(check, |_, _, row| {
+            if let Err(e) = writer.write_account(&row) {
+                write_error.get_or_insert(e);
+            }
+            summary.count(&row);
+            worst.add(&row);
+            if row.verdicts.values().any(|v| v.status == Status::Error) {
+                errors += 1;
+            }
+            bar.inc(1);
+            bar.set_message(format!("{errors} accounts with errors"));
+        });
+        tokio::select! {
+            _ = sweep => None,
+            signal = stop_signal() => Some(signal),
+        }
+    };
+    bar.finish_and_clear();
+    summary.elapsed_seconds = started.elapsed().as_secs_f64();
+    summary.finished_at = Some(sweep::now_rfc3339());
+    summary.set_calls(session.counter.snapshot());
+    if let Some(e) = write_error {
+        return Err(format!("writing the reports failed: {e}"));
+    }
+    let code = match interrupted {
+        Some(signal) => {
+            summary.interrupted = Some(signal.to_string());
+            writer.write_summary(&summary)?;
+            eprint!("{}", screen::render(&summary, &worst, dir));
+            return Ok(if signal == "SIGTERM" { 143 } else { 130 });
+        }
+        None => {
+            summary.complete = true;
+            writer.finish(&summary)?;
+            summary.exit_code()
+        }
+    };
+    print!("{}", screen::render(&summary, &worst, dir));
+    Ok(code)
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM, naming the signal.
+pub async fn stop_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = match signal(SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return "SIGINT";
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => "SIGINT",
+            _ = term.recv() => "SIGTERM",
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "SIGINT"
+    }
+}

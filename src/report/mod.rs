@@ -1,0 +1,289 @@
+//! The report files of DESIGN.md §3: `matrix.csv`, `findings.csv`, `summary.json`.
+//!
+//! Rows reach disk as each account finishes (whole rows, flushed), so a crash or Ctrl-C leaves
+//! valid CSV of the finished accounts and a summary that says the run is incomplete. At the end
+//! the files are re-read, sorted by account id, and replaced atomically (write, then rename).
+
+pub mod screen;
+pub mod summary;
+
+use std::collections::BTreeMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+use crate::csv_safe::neutralise;
+use crate::verdict::Verdict;
+
+pub use summary::Summary;
+
+pub const MATRIX: &str = "matrix.csv";
+pub const FINDINGS: &str = "findings.csv";
+pub const SUMMARY: &str = "summary.json";
+
+/// The resource columns of findings.csv, after the verdict.
+const FINDINGS_HEADER: [&str; 11] = [
+    "account_id",
+    "account_name",
+    "region",
+    "status",
+    "reason",
+    "detail",
+    "trail_arn",
+    "log_group_arn",
+    "filter_name",
+    "alarm_arn",
+    "topic_arn",
+];
+
+/// One account's row: its verdict per column region.
+#[derive(Debug, Clone)]
+pub struct AccountRow {
+    pub account_id: String,
+    pub account_name: String,
+    pub verdicts: BTreeMap<String, Verdict>,
+}
+
+/// Writes rows as accounts finish, then sorts and replaces the files at the end.
+pub struct ReportWriter {
+    dir: PathBuf,
+    columns: Vec<String>,
+    matrix: csv::Writer<File>,
+    findings: csv::Writer<File>,
+}
+
+fn io_error(path: &Path, e: impl std::fmt::Display) -> String {
+    format!("{}: {e}", path.display())
+}
+
+fn append(path: &Path) -> Result<csv::Writer<File>, String> {
+    let file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| io_error(path, e))?;
+    Ok(csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(file))
+}
+
+impl ReportWriter {
+    /// Creates the directory and the files with their headers, and a summary marked incomplete.
+    pub fn create(dir: &Path, columns: &[String], started: &Summary) -> Result<Self, String> {
+        fs::create_dir_all(dir).map_err(|e| {
+            format!(
+                "cannot create the output directory {}: {e}; pass a writable --output-dir",
+                dir.display()
+            )
+        })?;
+        let mut matrix_header = vec!["account_id".to_string(), "account_name".to_string()];
+        matrix_header.extend(columns.iter().cloned());
+        write_csv(&dir.join(MATRIX), std::iter::once(matrix_header))?;
+        write_csv(
+            &dir.join(FINDINGS),
+            std::iter::once(FINDINGS_HEADER.iter().map(|s| s.to_string()).collect()),
+        )?;
+        write_json_atomically(&dir.join(SUMMARY), started)?;
+        Ok(ReportWriter {
+            dir: dir.to_path_buf(),
+            columns: columns.to_vec(),
+            matrix: append(&dir.join(MATRIX))?,
+            findings: append(&dir.join(FINDINGS))?,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Appends one account's matrix row and findings rows, and flushes them.
+    pub fn write_account(&mut self, row: &AccountRow) -> Result<(), String> {
+        self.matrix
+            .write_record(matrix_record(row, &self.columns))
+            .and_then(|_| self.matrix.flush().map_err(Into::into))
+            .map_err(|e| io_error(&self.dir.join(MATRIX), e))?;
+        for record in findings_records(row, &self.columns) {
+            self.findings
+                .write_record(record)
+                .map_err(|e| io_error(&self.dir.join(FINDINGS), e))?;
+        }
+        self.findings
+            .flush()
+            .map_err(|e| io_error(&self.dir.join(FINDINGS), e))
+    }
+
+    /// Writes the summary as it stands (used for interrupted runs too).
+    pub fn write_summary(&self, summary: &Summary) -> Result<(), String> {
+        write_json_atomically(&self.dir.join(SUMMARY), summary)
+    }
+
+    /// Sorts both CSV files by account id (regions in column order) and replaces them
+    /// atomically, then writes the final summary.
+    pub fn finish(mut self, summary: &Summary) -> Result<(), String> {
+        self.matrix
+            .flush()
+            .map_err(|e| io_error(&self.dir.join(MATRIX), e))?;
+        self.findings
+            .flush()
+            .map_err(|e| io_error(&self.dir.join(FINDINGS), e))?;
+        let order: BTreeMap<&str, usize> = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.as_str(), i))
+            .collect();
+        sort_csv(&self.dir.join(MATRIX), |r| (r[0].clone(), 0))?;
+        sort_csv(&self.dir.join(FINDINGS), |r| {
+            (
+                r[0].clone(),
+                order.get(r[2].as_str()).copied().unwrap_or(usize::MAX),
+            )
+        })?;
+        self.write_summary(summary)
+    }
+}
+
+fn cells<'a>(values: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    values
+        .into_iter()
+        .map(|v| neutralise(v).into_owned())
+        .collect()
+}
+
+fn matrix_record(row: &AccountRow, columns: &[String]) -> Vec<String> {
+    let mut record = cells([row.account_id.as_str(), row.account_name.as_str()]);
+    record.extend(columns.iter().map(|c| {
+        row.verdicts
+            .get(c)
+            .map(|v| v.status.as_str().to_string())
+            .unwrap_or_default()
+    }));
+    record
+}
+
+fn findings_records(row: &AccountRow, columns: &[String]) -> Vec<Vec<String>> {
+    columns
+        .iter()
+        .filter_map(|region| {
+            let v = row.verdicts.get(region)?;
+            let c = &v.chain;
+            let opt = |s: &Option<String>| s.clone().unwrap_or_default();
+            Some(cells([
+                row.account_id.as_str(),
+                row.account_name.as_str(),
+                region.as_str(),
+                v.status.as_str(),
+                v.reason.as_str(),
+                v.detail.as_str(),
+                opt(&c.trail_arn).as_str(),
+                opt(&c.log_group_arn).as_str(),
+                opt(&c.filter_name).as_str(),
+                opt(&c.alarm_arn).as_str(),
+                opt(&c.topic_arn).as_str(),
+            ]))
+        })
+        .collect()
+}
+
+fn write_csv(path: &Path, records: impl IntoIterator<Item = Vec<String>>) -> Result<(), String> {
+    let tmp = tmp_path(path);
+    {
+        let file = File::create(&tmp).map_err(|e| io_error(&tmp, e))?;
+        let mut w = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(BufWriter::new(file));
+        for r in records {
+            w.write_record(&r).map_err(|e| io_error(&tmp, e))?;
+        }
+        w.flush().map_err(|e| io_error(&tmp, e))?;
+    }
+    fs::rename(&tmp, path).map_err(|e| io_error(path, e))
+}
+
+/// Re-reads a CSV written incrementally and rewrites it sorted, keeping the header first.
+fn sort_csv<K: Ord>(path: &Path, key: impl Fn(&Vec<String>) -> K) -> Result<(), String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_path(path)
+        .map_err(|e| io_error(path, e))?;
+    let mut records: Vec<Vec<String>> = Vec::new();
+    for r in reader.records() {
+        let r = r.map_err(|e| io_error(path, e))?;
+        records.push(r.iter().map(str::to_string).collect());
+    }
+    if records.is_empty() {
+        return Ok(());
+    }
+    let header = records.remove(0);
+    records.sort_by_key(|r| key(r));
+    write_csv(path, std::iter::once(header).chain(records))
+}
+
+fn tmp_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".tmp");
+    path.with_file_name(name)
+}
+
+/// Writes JSON to a temporary file and renames it over the target.
+pub fn write_json_atomically<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), String> {
+    let tmp = tmp_path(path);
+    let text = serde_json::to_string_pretty(value).map_err(|e| io_error(path, e))?;
+    fs::write(&tmp, text + "\n").map_err(|e| io_error(&tmp, e))?;
+    fs::rename(&tmp, path).map_err(|e| io_error(path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verdict::{Reason, Status};
+
+    fn row(id: &str, name: &str, status: Status) -> AccountRow {
+        let v = Verdict::new(
+            status,
+            Reason::NoTrail,
+            "detail, with \"quotes\"\nand a newline",
+        );
+        AccountRow {
+            account_id: id.into(),
+            account_name: name.into(),
+            verdicts: [
+                ("us-east-1".to_string(), v.clone()),
+                ("eu-west-1".to_string(), v),
+            ]
+            .into_iter()
+            .collect(),
+        }
+    }
+
+    #[test]
+    fn rows_land_as_written_and_end_sorted_and_escaped() {
+        let dir = tempfile::tempdir().unwrap();
+        let columns = vec!["us-east-1".to_string(), "eu-west-1".to_string()];
+        let mut w = ReportWriter::create(dir.path(), &columns, &Summary::default()).unwrap();
+        w.write_account(&row("222222222222", "=HYPERLINK(\"x\")", Status::Fail))
+            .unwrap();
+        // Valid before the end: a crash here leaves a readable file.
+        let partial = fs::read_to_string(dir.path().join(MATRIX)).unwrap();
+        assert_eq!(partial.lines().count(), 2);
+        w.write_account(&row("011111111111", "a,b", Status::Pass))
+            .unwrap();
+        w.finish(&Summary::default()).unwrap();
+
+        let matrix = fs::read_to_string(dir.path().join(MATRIX)).unwrap();
+        assert_eq!(
+            matrix,
+            "account_id,account_name,us-east-1,eu-west-1\n\
+             011111111111,\"a,b\",PASS,PASS\n\
+             222222222222,\"'=HYPERLINK(\"\"x\"\")\",FAIL,FAIL\n"
+        );
+        let mut r = csv::Reader::from_path(dir.path().join(FINDINGS)).unwrap();
+        let rows: Vec<csv::StringRecord> = r.records().map(|r| r.unwrap()).collect();
+        assert_eq!(rows.len(), 4);
+        assert_eq!(&rows[0][0], "011111111111");
+        assert_eq!(&rows[0][2], "us-east-1");
+        assert_eq!(&rows[1][2], "eu-west-1");
+        assert_eq!(&rows[0][5], "detail, with \"quotes\"\nand a newline");
+        assert!(!dir.path().join("matrix.csv.tmp").exists());
+    }
+}

@@ -1,0 +1,79 @@
+//! `summary.json`: counts per status and reason, API calls per operation, retries, time, and
+//! whether the run is complete.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::aws::calls::OpCount;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// False until every selected account has been judged and the files sorted.
+    pub complete: bool,
+    /// `SIGINT` or `SIGTERM` when the run was stopped by a signal.
+    pub interrupted: Option<String>,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub elapsed_seconds: f64,
+    pub management_account_id: String,
+    pub regions: Vec<String>,
+    pub accounts_selected: usize,
+    pub accounts_done: usize,
+    /// Cells per status (PASS, FAIL, ERROR, SKIPPED).
+    pub statuses: BTreeMap<String, usize>,
+    /// Cells per reason code.
+    pub reasons: BTreeMap<String, usize>,
+    /// Accounts with at least one cell per status.
+    pub accounts_by_status: BTreeMap<String, usize>,
+    /// API calls per `Service:Operation` (calls, and attempts including retries).
+    pub api_calls: BTreeMap<String, OpCount>,
+    pub total_calls: u64,
+    pub retries: u64,
+    pub calls_per_account: f64,
+    /// Accounts in the organization left out because they are not ACTIVE.
+    pub inactive_accounts: Vec<String>,
+}
+
+impl Summary {
+    /// Adds one account's verdicts to the counts.
+    pub fn count(&mut self, row: &super::AccountRow) {
+        self.accounts_done += 1;
+        let mut seen = std::collections::BTreeSet::new();
+        for v in row.verdicts.values() {
+            *self.statuses.entry(v.status.as_str().into()).or_default() += 1;
+            *self.reasons.entry(v.reason.as_str().into()).or_default() += 1;
+            seen.insert(v.status.as_str());
+        }
+        for s in seen {
+            *self.accounts_by_status.entry(s.into()).or_default() += 1;
+        }
+    }
+
+    /// Records the API-call tally.
+    pub fn set_calls(&mut self, calls: BTreeMap<String, OpCount>) {
+        self.total_calls = calls.values().map(|c| c.calls).sum();
+        self.retries = calls
+            .values()
+            .map(|c| c.attempts.saturating_sub(c.calls))
+            .sum();
+        self.calls_per_account = if self.accounts_done == 0 {
+            0.0
+        } else {
+            self.total_calls as f64 / self.accounts_done as f64
+        };
+        self.api_calls = calls;
+    }
+
+    /// The exit code of DESIGN.md §3 for the cells counted so far.
+    pub fn exit_code(&self) -> i32 {
+        let has = |s: &str| self.statuses.get(s).copied().unwrap_or(0) > 0;
+        if has("ERROR") {
+            3
+        } else if has("FAIL") {
+            1
+        } else {
+            0
+        }
+    }
+}

@@ -1,0 +1,332 @@
+//! The org sweep: find the accounts, get into each one, collect and judge them concurrently,
+//! and hand each finished account to the caller (who writes it to disk at once).
+//!
+//! The management account goes first, with the caller's own credentials: its organization
+//! trails decide whether members need any trail call at all.
+
+pub mod credentials;
+pub mod progress;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use aws_config::SdkConfig;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use futures::stream::{self, StreamExt};
+
+use crate::aws::{
+    base_config, AccountClients, CallCounter, CallFailure, CallerIdentity, FailureKind,
+};
+use crate::cli::Selection;
+use crate::collect::{self, regions, CollectPlan};
+use crate::config::Config;
+use crate::facts::AccountFacts;
+use crate::judge::{self, OrgChain};
+use crate::organization::{self, OrgAccount, Organization};
+use crate::report::AccountRow;
+use crate::verdict::{Reason, Status, Verdict};
+
+use credentials::{AssumedRole, RoleSpec};
+
+/// Everything a sweep needs that is the same for every account.
+pub struct Session {
+    pub config: Config,
+    pub base: SdkConfig,
+    pub counter: CallCounter,
+    pub caller: CallerIdentity,
+    pub organization: Organization,
+    /// Regions swept: the matrix columns.
+    pub columns: Vec<String>,
+    /// Enabled regions of the management account.
+    management_enabled: BTreeSet<String>,
+    sts: aws_sdk_sts::Client,
+}
+
+/// Why a sweep could not start: the exit code (2 usage, 3 AWS) and the message.
+#[derive(Debug)]
+pub struct StartError {
+    pub code: i32,
+    pub message: String,
+}
+
+impl StartError {
+    fn usage(message: impl Into<String>) -> Self {
+        StartError {
+            code: 2,
+            message: message.into(),
+        }
+    }
+    fn aws(message: impl Into<String>) -> Self {
+        StartError {
+            code: 3,
+            message: message.into(),
+        }
+    }
+}
+
+/// The selected accounts: checked, excluded by the user, in account-id order.
+pub struct Selected {
+    pub check: Vec<OrgAccount>,
+    pub excluded: Vec<OrgAccount>,
+}
+
+impl Session {
+    /// Loads the configuration, learns who is calling, discovers the organization and regions.
+    pub async fn start(selection: &Selection) -> Result<Session, StartError> {
+        let config = selection.load_config().map_err(StartError::usage)?;
+        let base = base_config(&config.sdk_settings()).await;
+        let counter = CallCounter::new();
+        let caller = CallerIdentity::fetch(&base, &counter).await.map_err(|f| {
+            StartError::aws(format!(
+                "cannot identify the caller ({f}); check the AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID, ...)"
+            ))
+        })?;
+        let organization = organization::discover(&base, &counter, &selection.ous)
+            .await
+            .map_err(|f| {
+                StartError::aws(format!(
+                    "cannot list the organization's accounts ({f}); run orgsweep from the management account or a delegated administrator"
+                ))
+            })?;
+        let management =
+            AccountClients::new(caller.account_id.clone(), base.clone(), counter.clone());
+        let found = regions::discover(&management, &caller.partition)
+            .await
+            .map_err(|f| StartError::aws(format!("cannot list the regions ({f})")))?;
+        let columns = match &config.sweep.regions {
+            r if r.is_empty() => found.all.iter().cloned().collect(),
+            r => {
+                if let Some(unknown) = r.iter().find(|r| !found.all.contains(*r)) {
+                    return Err(StartError::usage(format!(
+                        "--regions: `{unknown}` is not a region of partition {} (known: {})",
+                        caller.partition,
+                        found.all.iter().cloned().collect::<Vec<_>>().join(", ")
+                    )));
+                }
+                let mut r = r.clone();
+                r.sort();
+                r.dedup();
+                r
+            }
+        };
+        let sts = aws_sdk_sts::Client::from_conf(
+            aws_sdk_sts::config::Builder::from(&base)
+                .interceptor(counter.clone())
+                .build(),
+        );
+        Ok(Session {
+            config,
+            base,
+            counter,
+            caller,
+            organization,
+            columns,
+            management_enabled: found.enabled,
+            sts,
+        })
+    }
+
+    /// Applies --accounts / --exclude-accounts to the ACTIVE accounts.
+    pub fn select(&self, selection: &Selection) -> Result<Selected, StartError> {
+        let known: BTreeSet<&str> = self
+            .organization
+            .accounts
+            .iter()
+            .map(|a| a.id.as_str())
+            .collect();
+        for id in selection.accounts.iter().chain(&selection.exclude_accounts) {
+            if !known.contains(id.as_str()) {
+                return Err(StartError::usage(format!(
+                    "account {id} is not in the organization (or not under --ous); see `orgsweep accounts`"
+                )));
+            }
+        }
+        let mut check = Vec::new();
+        let mut excluded = Vec::new();
+        for a in self.organization.accounts.iter().filter(|a| a.is_active()) {
+            if !selection.accounts.is_empty() && !selection.accounts.contains(&a.id) {
+                continue;
+            }
+            if selection.exclude_accounts.contains(&a.id) {
+                excluded.push(a.clone());
+            } else {
+                check.push(a.clone());
+            }
+        }
+        Ok(Selected { check, excluded })
+    }
+
+    pub fn management_account_id(&self) -> &str {
+        &self.organization.management_account_id
+    }
+
+    /// The SDK config for an account: the caller's own for the account it is in, an assumed
+    /// role otherwise.
+    pub async fn config_for(&self, account_id: &str) -> Result<SdkConfig, CallFailure> {
+        if account_id == self.caller.account_id {
+            return Ok(self.base.clone());
+        }
+        let access = &self.config.access;
+        let role = AssumedRole::new(
+            self.sts.clone(),
+            RoleSpec {
+                role_arn: format!(
+                    "arn:{}:iam::{account_id}:role/{}",
+                    self.caller.partition, access.role_name
+                ),
+                session_name: access.session_name.clone(),
+                external_id: (!access.external_id.is_empty()).then(|| access.external_id.clone()),
+                duration_seconds: access.session_duration_seconds as i32,
+            },
+        );
+        // Assume now, so a role that cannot be assumed is reported as such, once.
+        role.credentials().await?;
+        Ok(self
+            .base
+            .to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(role))
+            .build())
+    }
+
+    /// Clients for an account, counting into their own tally (merged into the session's later).
+    pub async fn clients_for(&self, account_id: &str) -> Result<AccountClients, CallFailure> {
+        let config = self.config_for(account_id).await?;
+        Ok(AccountClients::new(account_id, config, CallCounter::new()))
+    }
+
+    /// Collects the management account and evaluates the organization chains.
+    pub async fn management_facts(&self) -> Result<(AccountFacts, Vec<OrgChain>), CallFailure> {
+        let clients = self.clients_for(self.management_account_id()).await?;
+        let plan = CollectPlan {
+            columns: self.columns.clone(),
+            known_enabled: (self.management_account_id() == self.caller.account_id)
+                .then(|| self.management_enabled.clone()),
+            ..CollectPlan::default()
+        };
+        let facts = collect::collect_account(&clients, &self.caller.partition, &plan).await;
+        self.counter.absorb(&clients.counter().snapshot());
+        let chains = judge::org_chains(&facts);
+        Ok((facts, chains))
+    }
+
+    /// Checks one account: facts (re-using the management account's), then verdicts. Bounded by
+    /// the per-account timeout; failures stay inside the account's cells.
+    pub async fn check_account(
+        &self,
+        account: &OrgAccount,
+        management: Option<&AccountFacts>,
+        org: &[OrgChain],
+    ) -> (Option<AccountFacts>, AccountRow) {
+        let work = async {
+            if let Some(m) = management.filter(|m| m.account_id == account.id) {
+                return Ok(m.clone());
+            }
+            let clients = self.clients_for(&account.id).await?;
+            let plan = CollectPlan {
+                columns: self.columns.clone(),
+                skip_trails: judge::org_covers_everything(org),
+                org_trail_multi_region: org.iter().any(|c| c.multi_region),
+                known_enabled: None,
+            };
+            let facts = collect::collect_account(&clients, &self.caller.partition, &plan).await;
+            self.counter.absorb(&clients.counter().snapshot());
+            Ok::<AccountFacts, CallFailure>(facts)
+        };
+        let timeout = self.config.account_timeout();
+        let result = match tokio::time::timeout(timeout, work).await {
+            Ok(r) => r,
+            Err(_) => Err(CallFailure::new(
+                FailureKind::Timeout,
+                "orgsweep",
+                format!(
+                    "the account's check took longer than {}s (sweep.account_timeout_seconds)",
+                    timeout.as_secs()
+                ),
+            )),
+        };
+        match result {
+            Ok(facts) => {
+                let verdicts = judge::judge_account(&facts, org, &self.columns);
+                (Some(facts), row(account, verdicts))
+            }
+            Err(f) => {
+                let verdicts = self
+                    .columns
+                    .iter()
+                    .map(|r| (r.clone(), Verdict::error(&f)))
+                    .collect();
+                (None, row(account, verdicts))
+            }
+        }
+    }
+
+    /// The row of an account the user excluded.
+    pub fn excluded_row(&self, account: &OrgAccount) -> AccountRow {
+        let verdicts = self
+            .columns
+            .iter()
+            .map(|r| {
+                (
+                    r.clone(),
+                    Verdict::new(
+                        Status::Skipped,
+                        Reason::Excluded,
+                        "excluded with --exclude-accounts",
+                    ),
+                )
+            })
+            .collect();
+        row(account, verdicts)
+    }
+
+    /// Checks the selected accounts concurrently, calling `done` as each finishes.
+    pub async fn check_all(
+        &self,
+        accounts: &[OrgAccount],
+        mut done: impl FnMut(&OrgAccount, Option<AccountFacts>, AccountRow),
+    ) {
+        let (management, org) = match self.management_facts().await {
+            Ok((facts, chains)) => (Some(facts), chains),
+            // Without the management account no organization trail can be judged; members are
+            // still judged on their own trails, and the management row shows the failure.
+            Err(_) => (None, Vec::new()),
+        };
+        let concurrency = self.config.sweep.concurrency.max(1);
+        let management = management.as_ref();
+        let org = &org;
+        let mut results = stream::iter(accounts.iter())
+            .map(|account| async move {
+                let (facts, row) = self.check_account(account, management, org).await;
+                (account, facts, row)
+            })
+            .buffer_unordered(concurrency);
+        while let Some((account, facts, row)) = results.next().await {
+            done(account, facts, row);
+        }
+    }
+}
+
+fn row(account: &OrgAccount, verdicts: BTreeMap<String, Verdict>) -> AccountRow {
+    AccountRow {
+        account_id: account.id.clone(),
+        account_name: account.name.clone(),
+        verdicts,
+    }
+}
+
+/// Default report directory: `reports/<UTC timestamp>/`.
+pub fn default_output_dir() -> std::path::PathBuf {
+    let now = time::OffsetDateTime::now_utc();
+    let stamp = now
+        .format(&time::macros::format_description!(
+            "[year][month][day]T[hour][minute][second]Z"
+        ))
+        .unwrap_or_else(|_| "run".into());
+    std::path::PathBuf::from("reports").join(stamp)
+}
+
+/// RFC 3339 time for summaries.
+pub fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
