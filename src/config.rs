@@ -155,7 +155,9 @@ impl Config {
                     file: path.to_path_buf(),
                     line: None,
                     key: None,
-                    message: format!("cannot read the file: {e}; pass an existing file with --config"),
+                    message: format!(
+                        "cannot read the file: {e}; pass an existing file with --config"
+                    ),
                 })
             }
         };
@@ -226,11 +228,13 @@ impl Config {
         }
         in_range(s.concurrency as u64, 1, 512).map_err(|m| (key("sweep.concurrency"), m))?;
         in_range(s.max_attempts as u64, 1, 20).map_err(|m| (key("sweep.max_attempts"), m))?;
-        in_range(s.initial_backoff_ms, 1, 60_000).map_err(|m| (key("sweep.initial_backoff_ms"), m))?;
+        in_range(s.initial_backoff_ms, 1, 60_000)
+            .map_err(|m| (key("sweep.initial_backoff_ms"), m))?;
         in_range(s.max_backoff_ms, 1, 300_000).map_err(|m| (key("sweep.max_backoff_ms"), m))?;
         in_range(s.account_timeout_seconds, 1, 86_400)
             .map_err(|m| (key("sweep.account_timeout_seconds"), m))?;
-        validate::resource_name(&r.filter_name, 512).map_err(|m| (key("remediation.filter_name"), m))?;
+        validate::resource_name(&r.filter_name, 512)
+            .map_err(|m| (key("remediation.filter_name"), m))?;
         validate::resource_name(&r.metric_namespace, 255)
             .map_err(|m| (key("remediation.metric_namespace"), m))?;
         if r.metric_namespace.starts_with("AWS/") {
@@ -239,14 +243,17 @@ impl Config {
                 "namespaces starting with AWS/ are reserved for AWS services".into(),
             ));
         }
-        validate::resource_name(&r.metric_name, 255).map_err(|m| (key("remediation.metric_name"), m))?;
-        validate::resource_name(&r.alarm_name, 255).map_err(|m| (key("remediation.alarm_name"), m))?;
+        validate::resource_name(&r.metric_name, 255)
+            .map_err(|m| (key("remediation.metric_name"), m))?;
+        validate::resource_name(&r.alarm_name, 255)
+            .map_err(|m| (key("remediation.alarm_name"), m))?;
         validate::topic_name(&r.topic_name).map_err(|m| (key("remediation.topic_name"), m))?;
         for endpoint in &r.subscription_endpoints {
             validate::subscription_endpoint(endpoint)
                 .map_err(|m| (key("remediation.subscription_endpoints"), m))?;
         }
-        in_range(r.plan_max_age_hours, 1, 720).map_err(|m| (key("remediation.plan_max_age_hours"), m))?;
+        in_range(r.plan_max_age_hours, 1, 720)
+            .map_err(|m| (key("remediation.plan_max_age_hours"), m))?;
         in_range(r.action_concurrency as u64, 1, 64)
             .map_err(|m| (key("remediation.action_concurrency"), m))?;
         Ok(())
@@ -283,12 +290,13 @@ fn line_of(text: &str, offset: usize) -> usize {
 /// The line where a dotted key's last part is assigned, if it can be found.
 fn find_key_line(text: &str, dotted: &str) -> Option<usize> {
     let leaf = dotted.rsplit('.').next()?;
-    text.lines().position(|line| {
-        let line = line.trim_start();
-        line.strip_prefix(leaf)
-            .is_some_and(|rest| rest.trim_start().starts_with('='))
-    })
-    .map(|i| i + 1)
+    text.lines()
+        .position(|line| {
+            let line = line.trim_start();
+            line.strip_prefix(leaf)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|i| i + 1)
 }
 
 /// Adds the next step to toml's own wording.
@@ -359,8 +367,12 @@ mod tests {
         assert_eq!(err.key.as_deref(), Some("sweep.regions"));
         assert!(err.message.contains("moon-1"));
 
-        let err = parse("[remediation]\nsubscription_endpoints = [\"sec@example.com\"]\n").unwrap_err();
-        assert_eq!(err.key.as_deref(), Some("remediation.subscription_endpoints"));
+        let err =
+            parse("[remediation]\nsubscription_endpoints = [\"sec@example.com\"]\n").unwrap_err();
+        assert_eq!(
+            err.key.as_deref(),
+            Some("remediation.subscription_endpoints")
+        );
     }
 
     #[test]
@@ -374,8 +386,14 @@ mod tests {
         let merged = base.clone().with_overrides(&o).unwrap();
         assert_eq!(merged.access.role_name, "FromFlag");
         assert_eq!(merged.sweep.concurrency, 4);
-        let bad = Overrides { concurrency: Some(0), ..Overrides::default() };
-        assert!(base.with_overrides(&bad).unwrap_err().starts_with("--concurrency"));
+        let bad = Overrides {
+            concurrency: Some(0),
+            ..Overrides::default()
+        };
+        assert!(base
+            .with_overrides(&bad)
+            .unwrap_err()
+            .starts_with("--concurrency"));
     }
 
     #[test]

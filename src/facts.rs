@@ -222,7 +222,10 @@ mod tests {
             log_group_name("arn:aws:logs:us-east-1:1:log-group:aws-cloudtrail-logs:*"),
             Some("aws-cloudtrail-logs")
         );
-        assert_eq!(log_group_name("arn:aws:logs:us-east-1:1:log-group:x"), Some("x"));
+        assert_eq!(
+            log_group_name("arn:aws:logs:us-east-1:1:log-group:x"),
+            Some("x")
+        );
         assert_eq!(log_group_name("arn:aws:sns:us-east-1:1:x"), None);
     }
 

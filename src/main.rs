@@ -10,7 +10,10 @@ fn main() {
     let code = match cli.command {
         Command::Pattern(args) => commands::pattern::run(args.json, &args.pattern),
         command => {
-            let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
                 Ok(rt) => rt,
                 Err(e) => {
                     eprintln!("error: cannot start the async runtime: {e}");

@@ -6,7 +6,9 @@ pub fn account_id(s: &str) -> Result<(), String> {
     if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
         Ok(())
     } else {
-        Err(format!("`{s}` is not an AWS account id (12 digits, e.g. 012345678901)"))
+        Err(format!(
+            "`{s}` is not an AWS account id (12 digits, e.g. 012345678901)"
+        ))
     }
 }
 
@@ -25,28 +27,42 @@ pub fn region_name(s: &str) -> Result<(), String> {
     if shaped {
         Ok(())
     } else {
-        Err(format!("`{s}` is not a region name (e.g. us-east-1, eu-west-3, ap-southeast-2)"))
+        Err(format!(
+            "`{s}` is not a region name (e.g. us-east-1, eu-west-3, ap-southeast-2)"
+        ))
     }
 }
 
 /// An organizational unit id (`ou-ab12-cd34ef56`) or a root id (`r-ab12`).
 pub fn ou_id(s: &str) -> Result<(), String> {
-    let lower_alnum = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    let lower_alnum = |p: &str| {
+        !p.is_empty()
+            && p.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    };
     let parts: Vec<&str> = s.split('-').collect();
     let ok = match parts.as_slice() {
-        ["ou", a, b] => (4..=32).contains(&a.len()) && (8..=32).contains(&b.len()) && lower_alnum(a) && lower_alnum(b),
+        ["ou", a, b] => {
+            (4..=32).contains(&a.len())
+                && (8..=32).contains(&b.len())
+                && lower_alnum(a)
+                && lower_alnum(b)
+        }
         ["r", a] => (4..=32).contains(&a.len()) && lower_alnum(a),
         _ => false,
     };
     if ok {
         Ok(())
     } else {
-        Err(format!("`{s}` is not an OU id (ou-xxxx-xxxxxxxx) or root id (r-xxxx)"))
+        Err(format!(
+            "`{s}` is not an OU id (ou-xxxx-xxxxxxxx) or root id (r-xxxx)"
+        ))
     }
 }
 
 fn name_chars(s: &str, extra: &str) -> bool {
-    s.chars().all(|c| c.is_ascii_alphanumeric() || extra.contains(c))
+    s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || extra.contains(c))
 }
 
 /// An IAM role name (a path prefix like `audit/` is allowed).
@@ -66,7 +82,9 @@ pub fn session_name(s: &str) -> Result<(), String> {
     if (2..=64).contains(&s.len()) && name_chars(s, "+=,.@_-") {
         Ok(())
     } else {
-        Err(format!("`{s}` is not a session name (2-64 characters of letters, digits and +=,.@_-)"))
+        Err(format!(
+            "`{s}` is not a session name (2-64 characters of letters, digits and +=,.@_-)"
+        ))
     }
 }
 
@@ -95,22 +113,37 @@ pub fn topic_name(s: &str) -> Result<(), String> {
     if !s.is_empty() && s.len() <= 256 && name_chars(s, "_-") {
         Ok(())
     } else {
-        Err(format!("`{s}` is not an SNS topic name (1-256 letters, digits, _ and -)"))
+        Err(format!(
+            "`{s}` is not an SNS topic name (1-256 letters, digits, _ and -)"
+        ))
     }
 }
 
 /// Protocols SNS accepts for a subscription endpoint.
-pub const SUBSCRIPTION_PROTOCOLS: &[&str] =
-    &["email", "email-json", "https", "http", "sqs", "lambda", "sms", "firehose", "application"];
+pub const SUBSCRIPTION_PROTOCOLS: &[&str] = &[
+    "email",
+    "email-json",
+    "https",
+    "http",
+    "sqs",
+    "lambda",
+    "sms",
+    "firehose",
+    "application",
+];
 
 /// A subscription endpoint written as `protocol:endpoint`; returns the two halves.
 pub fn subscription_endpoint(s: &str) -> Result<(String, String), String> {
     let allowed = SUBSCRIPTION_PROTOCOLS.join(", ");
     let Some((protocol, endpoint)) = s.split_once(':') else {
-        return Err(format!("`{s}` must be written protocol:endpoint (protocols: {allowed})"));
+        return Err(format!(
+            "`{s}` must be written protocol:endpoint (protocols: {allowed})"
+        ));
     };
     if !SUBSCRIPTION_PROTOCOLS.contains(&protocol) {
-        return Err(format!("`{protocol}` is not an SNS protocol (allowed: {allowed})"));
+        return Err(format!(
+            "`{protocol}` is not an SNS protocol (allowed: {allowed})"
+        ));
     }
     if endpoint.is_empty() {
         return Err(format!("`{s}` has an empty endpoint"));
@@ -119,7 +152,11 @@ pub fn subscription_endpoint(s: &str) -> Result<(String, String), String> {
         return Err(format!("`{endpoint}` is not an email address"));
     }
     // SNS takes http(s) endpoints as whole URLs, the scheme included.
-    let endpoint = if protocol.starts_with("http") { s } else { endpoint };
+    let endpoint = if protocol.starts_with("http") {
+        s
+    } else {
+        endpoint
+    };
     Ok((protocol.to_string(), endpoint.to_string()))
 }
 
@@ -136,10 +173,24 @@ mod tests {
 
     #[test]
     fn region_names_have_their_shape() {
-        for ok in ["us-east-1", "eu-central-2", "us-gov-west-1", "ap-southeast-5", "cn-north-1"] {
+        for ok in [
+            "us-east-1",
+            "eu-central-2",
+            "us-gov-west-1",
+            "ap-southeast-5",
+            "cn-north-1",
+        ] {
             assert!(region_name(ok).is_ok(), "{ok}");
         }
-        for bad in ["us-east", "US-EAST-1", "useast1", "us-east-0", "mars-north-1", "us--1", ""] {
+        for bad in [
+            "us-east",
+            "US-EAST-1",
+            "useast1",
+            "us-east-0",
+            "mars-north-1",
+            "us--1",
+            "",
+        ] {
             assert!(region_name(bad).is_err(), "{bad}");
         }
     }
@@ -174,7 +225,10 @@ mod tests {
         assert!(subscription_endpoint("email:nobody").is_err());
         assert_eq!(
             subscription_endpoint("https://hooks.example.com/x").unwrap(),
-            ("https".to_string(), "https://hooks.example.com/x".to_string())
+            (
+                "https".to_string(),
+                "https://hooks.example.com/x".to_string()
+            )
         );
     }
 }

@@ -144,7 +144,11 @@ impl Verdict {
 
     /// The cell of a region the tool could not decide because a call failed.
     pub fn error(failure: &CallFailure) -> Self {
-        Verdict::new(Status::Error, Reason::for_failure(failure.kind), failure.to_string())
+        Verdict::new(
+            Status::Error,
+            Reason::for_failure(failure.kind),
+            failure.to_string(),
+        )
     }
 
     pub fn with_chain(mut self, chain: ChainResources) -> Self {

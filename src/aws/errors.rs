@@ -37,7 +37,11 @@ pub struct CallFailure {
 }
 
 impl CallFailure {
-    pub fn new(kind: FailureKind, operation: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(
+        kind: FailureKind,
+        operation: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         CallFailure {
             kind,
             operation: operation.into(),
@@ -178,10 +182,22 @@ mod tests {
 
     #[test]
     fn codes_win_over_status() {
-        assert_eq!(kind_of(Some("ThrottlingException"), Some(400)), FailureKind::Throttled);
-        assert_eq!(kind_of(Some("Throttling"), Some(400)), FailureKind::Throttled);
-        assert_eq!(kind_of(Some("AccessDeniedException"), Some(400)), FailureKind::AccessDenied);
-        assert_eq!(kind_of(Some("TrailNotFoundException"), Some(400)), FailureKind::NotFound);
+        assert_eq!(
+            kind_of(Some("ThrottlingException"), Some(400)),
+            FailureKind::Throttled
+        );
+        assert_eq!(
+            kind_of(Some("Throttling"), Some(400)),
+            FailureKind::Throttled
+        );
+        assert_eq!(
+            kind_of(Some("AccessDeniedException"), Some(400)),
+            FailureKind::AccessDenied
+        );
+        assert_eq!(
+            kind_of(Some("TrailNotFoundException"), Some(400)),
+            FailureKind::NotFound
+        );
     }
 
     #[test]
@@ -198,6 +214,11 @@ mod tests {
         let f = CallFailure::new(FailureKind::Other, "x:Y", "a\nb\n\n  c");
         assert_eq!(f.message, "a b c");
         let long = "z".repeat(1000);
-        assert!(CallFailure::new(FailureKind::Other, "x:Y", long).message.len() <= 300);
+        assert!(
+            CallFailure::new(FailureKind::Other, "x:Y", long)
+                .message
+                .len()
+                <= 300
+        );
     }
 }

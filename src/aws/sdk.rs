@@ -109,8 +109,14 @@ mod tests {
 
     #[test]
     fn partitions_come_from_arns() {
-        assert_eq!(partition_of_arn("arn:aws:iam::123456789012:root"), Some("aws"));
-        assert_eq!(partition_of_arn("arn:aws-us-gov:sts::1:assumed-role/x/y"), Some("aws-us-gov"));
+        assert_eq!(
+            partition_of_arn("arn:aws:iam::123456789012:root"),
+            Some("aws")
+        );
+        assert_eq!(
+            partition_of_arn("arn:aws-us-gov:sts::1:assumed-role/x/y"),
+            Some("aws-us-gov")
+        );
         assert_eq!(partition_of_arn("nonsense"), None);
     }
 }

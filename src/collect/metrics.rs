@@ -8,8 +8,9 @@ use aws_sdk_cloudwatch::types as cw;
 use crate::aws::errors::classify;
 use crate::aws::{AccountClients, CallFailure, FailureKind};
 use crate::facts::{
-    log_group_name, normalize_log_group_arn, parse_arn, AlarmFacts, AlarmMetric, LogGroupFacts, MetricFilterFacts,
-    MetricQuery, MetricStat, MetricTransformation, SubscriptionFacts, TopicFacts,
+    log_group_name, normalize_log_group_arn, parse_arn, AlarmFacts, AlarmMetric, LogGroupFacts,
+    MetricFilterFacts, MetricQuery, MetricStat, MetricTransformation, SubscriptionFacts,
+    TopicFacts,
 };
 
 /// Where a log group ARN points.
@@ -41,7 +42,10 @@ pub async fn log_group(clients: &AccountClients, arn: &str) -> Result<LogGroupFa
         return Err(CallFailure::new(
             FailureKind::AccessDenied,
             "CloudWatchLogs:DescribeLogGroups",
-            format!("log group {arn} is in account {}, not readable from {}", target.account, clients.account_id),
+            format!(
+                "log group {arn} is in account {}, not readable from {}",
+                target.account, clients.account_id
+            ),
         ));
     }
     let (found, filters) = tokio::join!(find_group(clients, &target), filters(clients, &target));
@@ -53,7 +57,10 @@ pub async fn log_group(clients: &AccountClients, arn: &str) -> Result<LogGroupFa
 }
 
 /// `DescribeLogGroups` by name prefix until the exact name shows; returns its ARN.
-async fn find_group(clients: &AccountClients, target: &LogGroupRef<'_>) -> Result<Option<String>, CallFailure> {
+async fn find_group(
+    clients: &AccountClients,
+    target: &LogGroupRef<'_>,
+) -> Result<Option<String>, CallFailure> {
     let client = clients.logs(target.region);
     let mut token: Option<String> = None;
     loop {
@@ -63,8 +70,14 @@ async fn find_group(clients: &AccountClients, target: &LogGroupRef<'_>) -> Resul
             .set_next_token(token.take())
             .send()
             .await
-            .map_err(|e| classify("CloudWatchLogs:DescribeLogGroups", &e).in_region(target.region))?;
-        if let Some(g) = out.log_groups().iter().find(|g| g.log_group_name() == Some(target.name)) {
+            .map_err(|e| {
+                classify("CloudWatchLogs:DescribeLogGroups", &e).in_region(target.region)
+            })?;
+        if let Some(g) = out
+            .log_groups()
+            .iter()
+            .find(|g| g.log_group_name() == Some(target.name))
+        {
             let arn = g
                 .arn()
                 .map(|a| normalize_log_group_arn(a).to_string())
@@ -87,7 +100,10 @@ async fn find_group(clients: &AccountClients, target: &LogGroupRef<'_>) -> Resul
 }
 
 /// `DescribeMetricFilters` of the group, every page.
-async fn filters(clients: &AccountClients, target: &LogGroupRef<'_>) -> Result<Vec<MetricFilterFacts>, CallFailure> {
+async fn filters(
+    clients: &AccountClients,
+    target: &LogGroupRef<'_>,
+) -> Result<Vec<MetricFilterFacts>, CallFailure> {
     let client = clients.logs(target.region);
     let mut found = Vec::new();
     let mut token: Option<String> = None;
@@ -101,9 +117,14 @@ async fn filters(clients: &AccountClients, target: &LogGroupRef<'_>) -> Result<V
         {
             Ok(out) => out,
             Err(e) => {
-                let failure = classify("CloudWatchLogs:DescribeMetricFilters", &e).in_region(target.region);
+                let failure =
+                    classify("CloudWatchLogs:DescribeMetricFilters", &e).in_region(target.region);
                 // A group that does not exist has no filters; the lookup by name says it is missing.
-                return if failure.is_not_found() { Ok(Vec::new()) } else { Err(failure) };
+                return if failure.is_not_found() {
+                    Ok(Vec::new())
+                } else {
+                    Err(failure)
+                };
             }
         };
         for f in out.metric_filters() {
@@ -155,7 +176,10 @@ pub async fn alarms_for_metric(
 }
 
 /// `DescribeAlarms`, every page: the metric-math alarms that `DescribeAlarmsForMetric` misses.
-pub async fn all_alarms(clients: &AccountClients, region: &str) -> Result<Vec<AlarmFacts>, CallFailure> {
+pub async fn all_alarms(
+    clients: &AccountClients,
+    region: &str,
+) -> Result<Vec<AlarmFacts>, CallFailure> {
     let client = clients.cloudwatch(region);
     let mut found = Vec::new();
     let mut token: Option<String> = None;
@@ -177,7 +201,12 @@ pub async fn all_alarms(clients: &AccountClients, region: &str) -> Result<Vec<Al
 
 fn dimensions_of(d: &[cw::Dimension]) -> BTreeMap<String, String> {
     d.iter()
-        .map(|d| (d.name().unwrap_or_default().to_string(), d.value().unwrap_or_default().to_string()))
+        .map(|d| {
+            (
+                d.name().unwrap_or_default().to_string(),
+                d.value().unwrap_or_default().to_string(),
+            )
+        })
         .collect()
 }
 
@@ -232,7 +261,9 @@ fn alarm_of(a: &cw::MetricAlarm) -> AlarmFacts {
 /// `ListSubscriptionsByTopic`, every page, in the topic's region. A topic that does not exist
 /// is a `NotFound` failure, which the judge reads as "no confirmed subscription".
 pub async fn topic(clients: &AccountClients, topic_arn: &str) -> Result<TopicFacts, CallFailure> {
-    let region = parse_arn(topic_arn).map(|p| p.region.to_string()).unwrap_or_else(|| clients.default_region());
+    let region = parse_arn(topic_arn)
+        .map(|p| p.region.to_string())
+        .unwrap_or_else(|| clients.default_region());
     let client = clients.sns(&region);
     let mut subscriptions = Vec::new();
     let mut token: Option<String> = None;

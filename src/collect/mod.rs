@@ -22,7 +22,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use futures::future::join_all;
 
 use crate::aws::{AccountClients, CallFailure};
-use crate::facts::{AccountFacts, AlarmFacts, Fetched, MetricTransformation, TrailConfig, TrailFacts};
+use crate::facts::{
+    AccountFacts, AlarmFacts, Fetched, MetricTransformation, TrailConfig, TrailFacts,
+};
 use crate::judge::alarm::{can_fire_on_one_event, sns_topics, watches_metric};
 
 /// What the sweep already knows when it collects an account.
@@ -39,11 +41,17 @@ pub struct CollectPlan {
 }
 
 /// Gathers one account's facts. Never fails: failed calls are recorded where they belong.
-pub async fn collect_account(clients: &AccountClients, partition: &str, plan: &CollectPlan) -> AccountFacts {
+pub async fn collect_account(
+    clients: &AccountClients,
+    partition: &str,
+    plan: &CollectPlan,
+) -> AccountFacts {
     let enabled = async {
         match &plan.known_enabled {
             Some(known) => Ok(known.clone()),
-            None => regions::discover(clients, partition).await.map(|r| r.enabled),
+            None => regions::discover(clients, partition)
+                .await
+                .map(|r| r.enabled),
         }
     };
     let mut facts = AccountFacts {
@@ -78,7 +86,9 @@ pub async fn collect_account(clients: &AccountClients, partition: &str, plan: &C
             let to_look: Vec<&String> = plan
                 .columns
                 .iter()
-                .filter(|r| enabled.contains(*r) && !seen.contains(r.as_str()) && **r != default_region)
+                .filter(|r| {
+                    enabled.contains(*r) && !seen.contains(r.as_str()) && **r != default_region
+                })
                 .collect();
             let found = join_all(to_look.iter().map(|r| trails::homed_in(clients, r))).await;
             for (region, result) in to_look.into_iter().zip(found) {
@@ -108,16 +118,23 @@ pub async fn collect_account(clients: &AccountClients, partition: &str, plan: &C
 }
 
 /// One `DescribeTrails` per home region for the listed trails.
-async fn describe_by_home_region(clients: &AccountClients, listed: Vec<trails::TrailRef>) -> Vec<TrailFacts> {
+async fn describe_by_home_region(
+    clients: &AccountClients,
+    listed: Vec<trails::TrailRef>,
+) -> Vec<TrailFacts> {
     let mut by_region: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for t in &listed {
-        by_region.entry(t.home_region.clone()).or_default().push(t.arn.clone());
-    }
-    let described = join_all(
         by_region
-            .iter()
-            .map(|(region, arns)| async move { (region.clone(), trails::describe(clients, region, arns).await) }),
-    )
+            .entry(t.home_region.clone())
+            .or_default()
+            .push(t.arn.clone());
+    }
+    let described = join_all(by_region.iter().map(|(region, arns)| async move {
+        (
+            region.clone(),
+            trails::describe(clients, region, arns).await,
+        )
+    }))
     .await;
     let described: HashMap<String, Result<BTreeMap<String, TrailConfig>, CallFailure>> =
         described.into_iter().collect();
@@ -166,7 +183,8 @@ async fn read_chain(clients: &AccountClients, trail: &TrailFacts) -> Option<Trai
     config.is_logging = Some(logging);
     config.selectors = Some(selectors);
     config.log_group = group;
-    if let (Some(arn), Some(Ok(group))) = (config.log_group_arn.clone(), config.log_group.as_mut()) {
+    if let (Some(arn), Some(Ok(group))) = (config.log_group_arn.clone(), config.log_group.as_mut())
+    {
         if let Some(Ok(filters)) = group.filters.as_mut() {
             let target = metrics::log_group_ref(&arn)?;
             let region = target.region.to_string();
@@ -176,11 +194,22 @@ async fn read_chain(clients: &AccountClients, trail: &TrailFacts) -> Option<Trai
                 .filter(|f| crate::pattern::judge_cached(&f.pattern).catches_all)
                 .flat_map(|f| f.transformations.iter_mut())
                 .collect();
-            let alarms = join_all(metrics.iter().map(|m| alarms_on(clients, &region, &account, m))).await;
+            let alarms = join_all(
+                metrics
+                    .iter()
+                    .map(|m| alarms_on(clients, &region, &account, m)),
+            )
+            .await;
             for (metric, alarms) in metrics.into_iter().zip(alarms) {
                 metric.alarms = Some(alarms);
             }
-            fill_topics(clients, filters.iter_mut().flat_map(|f| f.transformations.iter_mut())).await;
+            fill_topics(
+                clients,
+                filters
+                    .iter_mut()
+                    .flat_map(|f| f.transformations.iter_mut()),
+            )
+            .await;
         }
     }
     Some(config)
@@ -216,13 +245,17 @@ async fn alarms_on(
 }
 
 /// Reads each distinct topic of the usable alarms once, concurrently, and fills them in.
-async fn fill_topics<'a>(clients: &AccountClients, metrics: impl Iterator<Item = &'a mut MetricTransformation>) {
+async fn fill_topics<'a>(
+    clients: &AccountClients,
+    metrics: impl Iterator<Item = &'a mut MetricTransformation>,
+) {
     let metrics: Vec<&mut MetricTransformation> = metrics.collect();
     let mut wanted: BTreeSet<String> = BTreeSet::new();
     for m in &metrics {
         if let Some(Ok(alarms)) = &m.alarms {
             for a in alarms {
-                if a.actions_enabled && watches_metric(a, m) && can_fire_on_one_event(a, m).is_ok() {
+                if a.actions_enabled && watches_metric(a, m) && can_fire_on_one_event(a, m).is_ok()
+                {
                     wanted.extend(sns_topics(a).into_iter().map(str::to_string));
                 }
             }
@@ -230,11 +263,16 @@ async fn fill_topics<'a>(clients: &AccountClients, metrics: impl Iterator<Item =
     }
     let wanted: Vec<String> = wanted.into_iter().collect();
     let read = join_all(wanted.iter().map(|t| metrics::topic(clients, t))).await;
-    let topics: HashMap<String, Fetched<crate::facts::TopicFacts>> = wanted.into_iter().zip(read).collect();
+    let topics: HashMap<String, Fetched<crate::facts::TopicFacts>> =
+        wanted.into_iter().zip(read).collect();
     for m in metrics {
         if let Some(Ok(alarms)) = &mut m.alarms {
             for a in alarms.iter_mut() {
-                for t in sns_topics(a).into_iter().map(str::to_string).collect::<Vec<_>>() {
+                for t in sns_topics(a)
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+                {
                     if let Some(found) = topics.get(&t) {
                         a.topics.insert(t, found.clone());
                     }

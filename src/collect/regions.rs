@@ -37,7 +37,10 @@ pub struct AccountRegions {
 }
 
 /// One `DescribeRegions` call in the account's default region.
-pub async fn discover(clients: &AccountClients, partition: &str) -> Result<AccountRegions, CallFailure> {
+pub async fn discover(
+    clients: &AccountClients,
+    partition: &str,
+) -> Result<AccountRegions, CallFailure> {
     let region = clients.default_region();
     let out = clients
         .ec2(&region)
@@ -51,7 +54,9 @@ pub async fn discover(clients: &AccountClients, partition: &str) -> Result<Accou
         enabled: BTreeSet::new(),
     };
     for r in out.regions() {
-        let Some(name) = r.region_name() else { continue };
+        let Some(name) = r.region_name() else {
+            continue;
+        };
         if partition_of_region(name) != partition {
             continue;
         }

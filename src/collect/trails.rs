@@ -9,7 +9,8 @@ use aws_sdk_cloudtrail::types as ct;
 use crate::aws::errors::classify;
 use crate::aws::{AccountClients, CallFailure};
 use crate::facts::{
-    parse_arn, AdvancedSelector, ClassicSelector, EventSelectors, FieldSelector, TrailConfig, TrailFacts,
+    parse_arn, AdvancedSelector, ClassicSelector, EventSelectors, FieldSelector, TrailConfig,
+    TrailFacts,
 };
 
 /// A trail as `ListTrails` names it.
@@ -79,7 +80,10 @@ pub async fn describe(
 
 /// `DescribeTrails` of every trail homed in `region` (the per-region look for single-region
 /// trails that `ListTrails` on the emulator does not show).
-pub async fn homed_in(clients: &AccountClients, region: &str) -> Result<Vec<(TrailRef, TrailConfig)>, CallFailure> {
+pub async fn homed_in(
+    clients: &AccountClients,
+    region: &str,
+) -> Result<Vec<(TrailRef, TrailConfig)>, CallFailure> {
     let out = clients
         .cloudtrail(region)
         .describe_trails()
@@ -92,7 +96,8 @@ pub async fn homed_in(clients: &AccountClients, region: &str) -> Result<Vec<(Tra
         .iter()
         .filter(|t| t.home_region() == Some(region))
         .filter(|t| {
-            parse_arn(t.trail_arn().unwrap_or_default()).is_none_or(|p| p.account == clients.account_id)
+            parse_arn(t.trail_arn().unwrap_or_default())
+                .is_none_or(|p| p.account == clients.account_id)
         })
         .map(|t| {
             (
@@ -135,7 +140,10 @@ pub async fn is_logging(clients: &AccountClients, trail: &TrailFacts) -> Result<
 }
 
 /// `GetEventSelectors` in the trail's home region.
-pub async fn selectors(clients: &AccountClients, trail: &TrailFacts) -> Result<EventSelectors, CallFailure> {
+pub async fn selectors(
+    clients: &AccountClients,
+    trail: &TrailFacts,
+) -> Result<EventSelectors, CallFailure> {
     let out = clients
         .cloudtrail(&trail.home_region)
         .get_event_selectors()
@@ -145,7 +153,10 @@ pub async fn selectors(clients: &AccountClients, trail: &TrailFacts) -> Result<E
         .map_err(|e| classify("CloudTrail:GetEventSelectors", &e).in_region(&trail.home_region))?;
     if !out.advanced_event_selectors().is_empty() {
         return Ok(EventSelectors::Advanced(
-            out.advanced_event_selectors().iter().map(advanced_of).collect(),
+            out.advanced_event_selectors()
+                .iter()
+                .map(advanced_of)
+                .collect(),
         ));
     }
     Ok(EventSelectors::Classic(

@@ -6,7 +6,10 @@
 use crate::facts::{AlarmFacts, AlarmMetric, MetricStat, MetricTransformation};
 
 /// The statistic-bearing view of what the alarm evaluates, when it is our metric.
-fn stat_on_metric<'a>(alarm: &'a AlarmFacts, metric: &MetricTransformation) -> Option<&'a MetricStat> {
+fn stat_on_metric<'a>(
+    alarm: &'a AlarmFacts,
+    metric: &MetricTransformation,
+) -> Option<&'a MetricStat> {
     let same = |s: &MetricStat| {
         s.namespace == metric.namespace
             && s.metric_name == metric.metric_name
@@ -14,7 +17,10 @@ fn stat_on_metric<'a>(alarm: &'a AlarmFacts, metric: &MetricTransformation) -> O
     };
     match &alarm.metric {
         AlarmMetric::Single(stat) => same(stat).then_some(stat),
-        AlarmMetric::Math(queries) => queries.iter().filter_map(|q| q.metric.as_ref()).find(|s| same(s)),
+        AlarmMetric::Math(queries) => queries
+            .iter()
+            .filter_map(|q| q.metric.as_ref())
+            .find(|s| same(s)),
     }
 }
 
@@ -25,9 +31,15 @@ pub fn watches_metric(alarm: &AlarmFacts, metric: &MetricTransformation) -> bool
 }
 
 /// `Ok(())` when a single matching event can put the alarm in ALARM; otherwise why not.
-pub fn can_fire_on_one_event(alarm: &AlarmFacts, metric: &MetricTransformation) -> Result<(), String> {
+pub fn can_fire_on_one_event(
+    alarm: &AlarmFacts,
+    metric: &MetricTransformation,
+) -> Result<(), String> {
     let Some(stat) = stat_on_metric(alarm, metric) else {
-        return Err(format!("alarm {} does not evaluate {}/{}", alarm.name, metric.namespace, metric.metric_name));
+        return Err(format!(
+            "alarm {} does not evaluate {}/{}",
+            alarm.name, metric.namespace, metric.metric_name
+        ));
     };
     if let AlarmMetric::Math(queries) = &alarm.metric {
         math_returns_the_metric(queries, stat).map_err(|e| format!("alarm {}: {e}", alarm.name))?;
@@ -58,7 +70,10 @@ pub fn can_fire_on_one_event(alarm: &AlarmFacts, metric: &MetricTransformation) 
         }
     };
     let Some(threshold) = alarm.threshold else {
-        return Err(format!("alarm {} has no static threshold (anomaly detection)", alarm.name));
+        return Err(format!(
+            "alarm {} has no static threshold (anomaly detection)",
+            alarm.name
+        ));
     };
     let reaches = match alarm.comparison_operator.as_str() {
         "GreaterThanOrEqualToThreshold" => value >= threshold,
@@ -71,7 +86,9 @@ pub fn can_fire_on_one_event(alarm: &AlarmFacts, metric: &MetricTransformation) 
             alarm.name, alarm.comparison_operator
         ));
     }
-    let needed = alarm.datapoints_to_alarm.unwrap_or(alarm.evaluation_periods);
+    let needed = alarm
+        .datapoints_to_alarm
+        .unwrap_or(alarm.evaluation_periods);
     if needed > 1 {
         return Err(format!(
             "alarm {} needs {needed} breaching datapoints; one event gives one",
@@ -82,7 +99,10 @@ pub fn can_fire_on_one_event(alarm: &AlarmFacts, metric: &MetricTransformation) 
 }
 
 /// Metric math can hide the metric; accept only expressions that pass its value through.
-fn math_returns_the_metric(queries: &[crate::facts::MetricQuery], stat: &MetricStat) -> Result<(), String> {
+fn math_returns_the_metric(
+    queries: &[crate::facts::MetricQuery],
+    stat: &MetricStat,
+) -> Result<(), String> {
     let Some(returned) = queries.iter().find(|q| q.return_data) else {
         return Err("no metric-math query returns data".into());
     };
@@ -194,7 +214,9 @@ mod tests {
         assert!(can_fire_on_one_event(&a, &metric()).is_err());
 
         let mut a = alarm(AlarmMetric::Single(stat("Average")));
-        assert!(can_fire_on_one_event(&a, &metric()).unwrap_err().contains("Average"));
+        assert!(can_fire_on_one_event(&a, &metric())
+            .unwrap_err()
+            .contains("Average"));
         a.metric = AlarmMetric::Single(stat("Sum"));
         a.evaluation_periods = 3;
         assert!(can_fire_on_one_event(&a, &metric()).is_err());
@@ -210,7 +232,12 @@ mod tests {
             metric: m,
             return_data: ret,
         };
-        let direct = alarm(AlarmMetric::Math(vec![q("m1", None, Some(stat("Sum")), true)]));
+        let direct = alarm(AlarmMetric::Math(vec![q(
+            "m1",
+            None,
+            Some(stat("Sum")),
+            true,
+        )]));
         assert!(watches_metric(&direct, &metric()));
         assert!(can_fire_on_one_event(&direct, &metric()).is_ok());
 
@@ -225,7 +252,9 @@ mod tests {
             q("e1", Some("m1 / 1000"), None, true),
         ]));
         assert!(watches_metric(&scaled, &metric()));
-        assert!(can_fire_on_one_event(&scaled, &metric()).unwrap_err().contains("m1 / 1000"));
+        assert!(can_fire_on_one_event(&scaled, &metric())
+            .unwrap_err()
+            .contains("m1 / 1000"));
     }
 
     #[test]

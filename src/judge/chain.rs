@@ -62,7 +62,9 @@ impl Outcome {
 
     pub fn chain(&self) -> &ChainResources {
         match self {
-            Outcome::Complete { chain, .. } | Outcome::Broken { chain, .. } | Outcome::Unknown { chain, .. } => chain,
+            Outcome::Complete { chain, .. }
+            | Outcome::Broken { chain, .. }
+            | Outcome::Unknown { chain, .. } => chain,
         }
     }
 
@@ -70,7 +72,12 @@ impl Outcome {
         matches!(self, Outcome::Complete { .. })
     }
 
-    fn broken(link: Link, reason: Reason, detail: impl Into<String>, chain: &ChainResources) -> Outcome {
+    fn broken(
+        link: Link,
+        reason: Reason,
+        detail: impl Into<String>,
+        chain: &ChainResources,
+    ) -> Outcome {
         Outcome::Broken {
             link,
             reason,
@@ -113,7 +120,11 @@ pub fn best(outcomes: impl IntoIterator<Item = Outcome>) -> Option<Outcome> {
 /// A fact the collector should have read for this link but did not: a bug, reported as an
 /// error rather than guessed.
 fn not_collected(what: &str) -> CallFailure {
-    CallFailure::new(FailureKind::Other, "orgsweep", format!("{what} was not collected"))
+    CallFailure::new(
+        FailureKind::Other,
+        "orgsweep",
+        format!("{what} was not collected"),
+    )
 }
 
 fn need<'a, T>(fact: &'a Option<Fetched<T>>, what: &str) -> Result<&'a T, CallFailure> {
@@ -141,13 +152,20 @@ pub fn evaluate_trail(trail: &TrailFacts, account_id: &str) -> Outcome {
 }
 
 /// The trail's own links; on success returns the normalized log group ARN.
-fn trail_links(trail: &TrailFacts, c: &TrailConfig, chain: &mut ChainResources) -> Result<String, Outcome> {
+fn trail_links(
+    trail: &TrailFacts,
+    c: &TrailConfig,
+    chain: &mut ChainResources,
+) -> Result<String, Outcome> {
     let name = &trail.name;
     if !c.is_multi_region {
         return Err(Outcome::broken(
             Link::MultiRegion,
             Reason::TrailNotMultiRegion,
-            format!("trail {name} records only {}; CIS needs a multi-region trail", trail.home_region),
+            format!(
+                "trail {name} records only {}; CIS needs a multi-region trail",
+                trail.home_region
+            ),
             chain,
         ));
     }
@@ -180,7 +198,9 @@ fn trail_links(trail: &TrailFacts, c: &TrailConfig, chain: &mut ChainResources) 
         return Err(Outcome::broken(
             Link::GlobalEvents,
             Reason::NoGlobalServiceEvents,
-            format!("trail {name} excludes global service events, where console sign-ins are recorded"),
+            format!(
+                "trail {name} excludes global service events, where console sign-ins are recorded"
+            ),
             chain,
         ));
     }
@@ -197,7 +217,12 @@ fn trail_links(trail: &TrailFacts, c: &TrailConfig, chain: &mut ChainResources) 
     Ok(arn)
 }
 
-fn log_group_links(c: &TrailConfig, arn: &str, account_id: &str, chain: &mut ChainResources) -> Outcome {
+fn log_group_links(
+    c: &TrailConfig,
+    arn: &str,
+    account_id: &str,
+    chain: &mut ChainResources,
+) -> Outcome {
     let name = log_group_name(arn).unwrap_or(arn);
     let parts = parse_arn(arn);
     let log_group = match need(&c.log_group, "log group") {
@@ -242,11 +267,20 @@ fn log_group_links(c: &TrailConfig, arn: &str, account_id: &str, chain: &mut Cha
     let (region, account) = parts
         .map(|p| (p.region.to_string(), p.account.to_string()))
         .unwrap_or_else(|| (String::new(), account_id.to_string()));
-    best(filters.iter().map(|f| filter_links(f, &region, &account, chain)))
-        .expect("filters is not empty")
+    best(
+        filters
+            .iter()
+            .map(|f| filter_links(f, &region, &account, chain)),
+    )
+    .expect("filters is not empty")
 }
 
-fn filter_links(filter: &MetricFilterFacts, region: &str, account: &str, chain: &ChainResources) -> Outcome {
+fn filter_links(
+    filter: &MetricFilterFacts,
+    region: &str,
+    account: &str,
+    chain: &ChainResources,
+) -> Outcome {
     let mut chain = chain.clone();
     chain.filter_name = Some(filter.name.clone());
     let verdict = crate::pattern::judge_cached(&filter.pattern);
@@ -278,11 +312,21 @@ fn filter_links(filter: &MetricFilterFacts, region: &str, account: &str, chain: 
             &chain,
         );
     }
-    best(filter.transformations.iter().map(|m| metric_links(m, region, account, &chain)))
-        .expect("transformations is not empty")
+    best(
+        filter
+            .transformations
+            .iter()
+            .map(|m| metric_links(m, region, account, &chain)),
+    )
+    .expect("transformations is not empty")
 }
 
-fn metric_links(metric: &MetricTransformation, region: &str, account: &str, chain: &ChainResources) -> Outcome {
+fn metric_links(
+    metric: &MetricTransformation,
+    region: &str,
+    account: &str,
+    chain: &ChainResources,
+) -> Outcome {
     let alarms = match need(&metric.alarms, "alarms") {
         Err(f) => return Outcome::unknown(Link::Alarm, &f, chain),
         Ok(a) => a,
@@ -290,7 +334,11 @@ fn metric_links(metric: &MetricTransformation, region: &str, account: &str, chai
     let here = |a: &&AlarmFacts| {
         parse_arn(&a.arn).is_some_and(|p| p.region == region && p.account == account)
     };
-    let on_metric: Vec<&AlarmFacts> = alarms.iter().filter(here).filter(|a| watches_metric(a, metric)).collect();
+    let on_metric: Vec<&AlarmFacts> = alarms
+        .iter()
+        .filter(here)
+        .filter(|a| watches_metric(a, metric))
+        .collect();
     if on_metric.is_empty() {
         let dims = if metric.dimensions.is_empty() {
             String::new()
@@ -307,10 +355,15 @@ fn metric_links(metric: &MetricTransformation, region: &str, account: &str, chai
             chain,
         );
     }
-    best(on_metric.into_iter().map(|a| alarm_links(a, metric, chain))).expect("on_metric is not empty")
+    best(on_metric.into_iter().map(|a| alarm_links(a, metric, chain)))
+        .expect("on_metric is not empty")
 }
 
-fn alarm_links(alarm: &AlarmFacts, metric: &MetricTransformation, chain: &ChainResources) -> Outcome {
+fn alarm_links(
+    alarm: &AlarmFacts,
+    metric: &MetricTransformation,
+    chain: &ChainResources,
+) -> Outcome {
     let mut chain = chain.clone();
     chain.alarm_arn = Some(alarm.arn.clone());
     if let Err(why) = can_fire_on_one_event(alarm, metric) {
@@ -337,7 +390,11 @@ fn alarm_links(alarm: &AlarmFacts, metric: &MetricTransformation, chain: &ChainR
         let mut chain = chain.clone();
         chain.topic_arn = Some(topic.to_string());
         match alarm.topics.get(topic) {
-            None => Outcome::unknown(Link::Subscription, &not_collected("topic subscriptions"), &chain),
+            None => Outcome::unknown(
+                Link::Subscription,
+                &not_collected("topic subscriptions"),
+                &chain,
+            ),
             Some(Err(f)) if f.is_not_found() => Outcome::broken(
                 Link::Subscription,
                 Reason::NoConfirmedSubscription,

@@ -52,7 +52,9 @@ pub fn org_chains(management: &AccountFacts) -> Vec<OrgChain> {
 
 /// Whether a complete organization chain covers every region: then members need no trail calls.
 pub fn org_covers_everything(chains: &[OrgChain]) -> bool {
-    chains.iter().any(|c| c.multi_region && c.outcome.is_complete())
+    chains
+        .iter()
+        .any(|c| c.multi_region && c.outcome.is_complete())
 }
 
 /// A trail that belongs to this account's own candidates (organization trails, and trails
@@ -72,10 +74,19 @@ fn trail_covers(trail: &TrailFacts, region: &str) -> bool {
 }
 
 /// One verdict per column region for an account.
-pub fn judge_account(facts: &AccountFacts, org: &[OrgChain], columns: &[String]) -> BTreeMap<String, Verdict> {
+pub fn judge_account(
+    facts: &AccountFacts,
+    org: &[OrgChain],
+    columns: &[String],
+) -> BTreeMap<String, Verdict> {
     let enabled = match &facts.enabled_regions {
         Ok(e) => e,
-        Err(f) => return columns.iter().map(|r| (r.clone(), Verdict::error(f))).collect(),
+        Err(f) => {
+            return columns
+                .iter()
+                .map(|r| (r.clone(), Verdict::error(f)))
+                .collect()
+        }
     };
     let own: Vec<(&TrailFacts, Outcome)> = match &facts.trails {
         Some(Ok(trails)) => trails
@@ -102,8 +113,16 @@ pub fn judge_account(facts: &AccountFacts, org: &[OrgChain], columns: &[String])
         .collect()
 }
 
-fn judge_region(facts: &AccountFacts, org: &[OrgChain], own: &[(&TrailFacts, Outcome)], region: &str) -> Verdict {
-    if let Some(chain) = org.iter().find(|c| c.covers(region) && c.outcome.is_complete()) {
+fn judge_region(
+    facts: &AccountFacts,
+    org: &[OrgChain],
+    own: &[(&TrailFacts, Outcome)],
+    region: &str,
+) -> Verdict {
+    if let Some(chain) = org
+        .iter()
+        .find(|c| c.covers(region) && c.outcome.is_complete())
+    {
         return Verdict::new(
             Status::Pass,
             Reason::CoveredByOrgTrail,
@@ -122,7 +141,10 @@ fn judge_region(facts: &AccountFacts, org: &[OrgChain], own: &[(&TrailFacts, Out
         .filter(|c| c.covers(region))
         .map(|c| {
             (
-                format!("organization trail {} (account {}): ", c.trail_arn, c.owner_account),
+                format!(
+                    "organization trail {} (account {}): ",
+                    c.trail_arn, c.owner_account
+                ),
                 c.outcome.clone(),
             )
         })
@@ -148,23 +170,34 @@ fn judge_region(facts: &AccountFacts, org: &[OrgChain], own: &[(&TrailFacts, Out
     let Some(index) = best_index else {
         let mut detail = format!("no trail records management events in {region}");
         if let Some(f) = facts.regional_lookup_failures.get(region) {
-            detail.push_str(&format!(" (looking for single-region trails here failed: {f})"));
+            detail.push_str(&format!(
+                " (looking for single-region trails here failed: {f})"
+            ));
         }
         return Verdict::new(Status::Fail, Reason::NoTrail, detail);
     };
     let (intro, outcome) = &candidates[index];
     match outcome {
-        Outcome::Complete { chain, .. } => Verdict::new(Status::Pass, Reason::Compliant, complete_detail(outcome))
-            .with_chain(chain.clone()),
+        Outcome::Complete { chain, .. } => {
+            Verdict::new(Status::Pass, Reason::Compliant, complete_detail(outcome))
+                .with_chain(chain.clone())
+        }
         Outcome::Unknown { failure, chain, .. } => {
             let mut v = Verdict::error(failure);
             v.detail = format!("{intro}{}", v.detail);
             v.with_chain(chain.clone())
         }
-        Outcome::Broken { reason, detail, chain, .. } => {
+        Outcome::Broken {
+            reason,
+            detail,
+            chain,
+            ..
+        } => {
             let mut detail = format!("{intro}{detail}");
             if let Some(f) = facts.regional_lookup_failures.get(region) {
-                detail.push_str(&format!(" (looking for single-region trails here failed: {f})"));
+                detail.push_str(&format!(
+                    " (looking for single-region trails here failed: {f})"
+                ));
             }
             Verdict::new(Status::Fail, *reason, detail).with_chain(chain.clone())
         }

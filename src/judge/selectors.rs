@@ -32,7 +32,9 @@ fn classic(list: &[ClassicSelector]) -> Result<(), String> {
             "management events are recorded with ReadWriteType {}; CIS needs All",
             s.read_write_type
         )),
-        None if list.is_empty() => Err("the trail has no event selectors, so it records no management events".into()),
+        None if list.is_empty() => {
+            Err("the trail has no event selectors, so it records no management events".into())
+        }
         None => Err("no event selector includes management events".into()),
     }
 }
@@ -46,7 +48,9 @@ fn advanced(list: &[AdvancedSelector]) -> Result<(), String> {
         }
     }
     if list.is_empty() {
-        return Err("the trail has no advanced event selectors, so it records no management events".into());
+        return Err(
+            "the trail has no advanced event selectors, so it records no management events".into(),
+        );
     }
     Err(why_not
         .into_iter()
@@ -97,7 +101,10 @@ fn admits(f: &FieldSelector, value: &str) -> bool {
     (f.equals.is_empty() || f.equals.iter().any(|v| v == value))
         && !f.not_equals.iter().any(|v| v == value)
         && (f.starts_with.is_empty() || f.starts_with.iter().any(|p| value.starts_with(p.as_str())))
-        && !f.not_starts_with.iter().any(|p| value.starts_with(p.as_str()))
+        && !f
+            .not_starts_with
+            .iter()
+            .any(|p| value.starts_with(p.as_str()))
         && (f.ends_with.is_empty() || f.ends_with.iter().any(|p| value.ends_with(p.as_str())))
         && !f.not_ends_with.iter().any(|p| value.ends_with(p.as_str()))
 }
@@ -131,12 +138,28 @@ mod tests {
 
     #[test]
     fn classic_all_passes_and_read_only_fails() {
-        assert!(records_all_management_events(&EventSelectors::Classic(vec![classic_sel(true, "All")])).is_ok());
-        let err = records_all_management_events(&EventSelectors::Classic(vec![classic_sel(true, "ReadOnly")]))
-            .unwrap_err();
+        assert!(
+            records_all_management_events(&EventSelectors::Classic(vec![classic_sel(true, "All")]))
+                .is_ok()
+        );
+        let err = records_all_management_events(&EventSelectors::Classic(vec![classic_sel(
+            true, "ReadOnly",
+        )]))
+        .unwrap_err();
         assert!(err.contains("ReadOnly"), "{err}");
-        assert!(records_all_management_events(&EventSelectors::Classic(vec![classic_sel(true, "WriteOnly")])).is_err());
-        assert!(records_all_management_events(&EventSelectors::Classic(vec![classic_sel(false, "All")])).is_err());
+        assert!(
+            records_all_management_events(&EventSelectors::Classic(vec![classic_sel(
+                true,
+                "WriteOnly"
+            )]))
+            .is_err()
+        );
+        assert!(
+            records_all_management_events(&EventSelectors::Classic(vec![classic_sel(
+                false, "All"
+            )]))
+            .is_err()
+        );
         assert!(records_all_management_events(&EventSelectors::Classic(vec![])).is_err());
     }
 
@@ -148,7 +171,10 @@ mod tests {
 
     #[test]
     fn advanced_management_without_read_only_passes() {
-        assert!(records_all_management_events(&adv(vec![field("eventCategory", &["Management"])])).is_ok());
+        assert!(
+            records_all_management_events(&adv(vec![field("eventCategory", &["Management"])]))
+                .is_ok()
+        );
     }
 
     #[test]
@@ -185,13 +211,20 @@ mod tests {
     fn advanced_event_source_exclusions_are_read() {
         let mut not_signin = field("eventSource", &[]);
         not_signin.not_equals = vec!["signin.amazonaws.com".into()];
-        let err = records_all_management_events(&adv(vec![field("eventCategory", &["Management"]), not_signin]))
-            .unwrap_err();
+        let err = records_all_management_events(&adv(vec![
+            field("eventCategory", &["Management"]),
+            not_signin,
+        ]))
+        .unwrap_err();
         assert!(err.contains("signin.amazonaws.com"), "{err}");
 
         let mut not_kms = field("eventSource", &[]);
         not_kms.not_equals = vec!["kms.amazonaws.com".into()];
-        assert!(records_all_management_events(&adv(vec![field("eventCategory", &["Management"]), not_kms])).is_ok());
+        assert!(records_all_management_events(&adv(vec![
+            field("eventCategory", &["Management"]),
+            not_kms
+        ]))
+        .is_ok());
     }
 
     #[test]

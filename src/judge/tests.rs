@@ -12,7 +12,10 @@ const MGMT: &str = "999988887777";
 const HOME: &str = "us-east-1";
 
 fn regions() -> Vec<String> {
-    ["eu-west-1", "us-east-1", "us-west-2"].iter().map(|s| s.to_string()).collect()
+    ["eu-west-1", "us-east-1", "us-west-2"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
 }
 
 fn topic_arn(acct: &str) -> String {
@@ -46,7 +49,9 @@ fn alarm(acct: &str) -> AlarmFacts {
             statistic: Some("Sum".into()),
             extended_statistic: None,
         }),
-        topics: [(topic_arn(acct), Ok(confirmed(acct)))].into_iter().collect(),
+        topics: [(topic_arn(acct), Ok(confirmed(acct)))]
+            .into_iter()
+            .collect(),
     }
 }
 
@@ -128,8 +133,12 @@ fn judge_one(t: TrailFacts) -> BTreeMap<String, crate::verdict::Verdict> {
 }
 
 /// The (status, reason) of every region, which the tests compare whole.
-fn cells(v: &BTreeMap<String, crate::verdict::Verdict>) -> Vec<(String, &'static str, &'static str)> {
-    v.iter().map(|(r, v)| (r.clone(), v.status.as_str(), v.reason.as_str())).collect()
+fn cells(
+    v: &BTreeMap<String, crate::verdict::Verdict>,
+) -> Vec<(String, &'static str, &'static str)> {
+    v.iter()
+        .map(|(r, v)| (r.clone(), v.status.as_str(), v.reason.as_str()))
+        .collect()
 }
 
 fn all(status: &'static str, reason: &'static str) -> Vec<(String, &'static str, &'static str)> {
@@ -145,10 +154,20 @@ fn a_complete_chain_passes_every_region_with_its_resources() {
     let v = judge_one(trail(ACCT, "main"));
     assert_eq!(cells(&v), all("PASS", "COMPLIANT"));
     let chain = &v["eu-west-1"].chain;
-    assert_eq!(chain.trail_arn.as_deref(), Some("arn:aws:cloudtrail:us-east-1:111122223333:trail/main"));
-    assert_eq!(chain.log_group_arn.as_deref(), Some(group_arn(ACCT).as_str()));
+    assert_eq!(
+        chain.trail_arn.as_deref(),
+        Some("arn:aws:cloudtrail:us-east-1:111122223333:trail/main")
+    );
+    assert_eq!(
+        chain.log_group_arn.as_deref(),
+        Some(group_arn(ACCT).as_str())
+    );
     assert_eq!(chain.filter_name.as_deref(), Some("console-auth"));
-    assert!(chain.alarm_arn.as_deref().unwrap().ends_with(":alarm:console-auth"));
+    assert!(chain
+        .alarm_arn
+        .as_deref()
+        .unwrap()
+        .ends_with(":alarm:console-auth"));
     assert_eq!(chain.topic_arn.as_deref(), Some(topic_arn(ACCT).as_str()));
 }
 
@@ -185,7 +204,10 @@ fn each_broken_trail_link_has_its_reason() {
 
     let mut t = trail(ACCT, "t");
     cfg(&mut t).include_global_service_events = false;
-    assert_eq!(cells(&judge_one(t)), all("FAIL", "NO_GLOBAL_SERVICE_EVENTS"));
+    assert_eq!(
+        cells(&judge_one(t)),
+        all("FAIL", "NO_GLOBAL_SERVICE_EVENTS")
+    );
 
     let mut t = trail(ACCT, "t");
     cfg(&mut t).log_group_arn = None;
@@ -242,13 +264,19 @@ fn advanced_selectors_for_all_management_events_pass() {
 #[test]
 fn a_same_named_log_group_in_another_region_or_account_does_not_count() {
     let mut t = trail(ACCT, "t");
-    group(&mut t).found_arn = Some("arn:aws:logs:eu-west-1:111122223333:log-group:cloudtrail:*".into());
+    group(&mut t).found_arn =
+        Some("arn:aws:logs:eu-west-1:111122223333:log-group:cloudtrail:*".into());
     let v = judge_one(t);
     assert_eq!(cells(&v), all("FAIL", "LOG_GROUP_MISSING"));
-    assert!(v["us-east-1"].detail.contains("eu-west-1"), "{}", v["us-east-1"].detail);
+    assert!(
+        v["us-east-1"].detail.contains("eu-west-1"),
+        "{}",
+        v["us-east-1"].detail
+    );
 
     let mut t = trail(ACCT, "t");
-    group(&mut t).found_arn = Some("arn:aws:logs:us-east-1:444455556666:log-group:cloudtrail".into());
+    group(&mut t).found_arn =
+        Some("arn:aws:logs:us-east-1:444455556666:log-group:cloudtrail".into());
     assert_eq!(cells(&judge_one(t)), all("FAIL", "LOG_GROUP_MISSING"));
 }
 
@@ -260,7 +288,8 @@ fn narrow_and_garbage_patterns_fail_with_their_reasons() {
     assert_eq!(cells(&judge_one(t)), all("FAIL", "PATTERN_TOO_NARROW"));
 
     let mut t = trail(ACCT, "t");
-    first_filter(&mut t).pattern = r#"{ ($.eventName = ConsoleLogin) || ($.errorMessage = "Failed"#.into();
+    first_filter(&mut t).pattern =
+        r#"{ ($.eventName = ConsoleLogin) || ($.errorMessage = "Failed"#.into();
     let v = judge_one(t);
     assert_eq!(cells(&v), all("FAIL", "PATTERN_INVALID"));
     assert!(v["us-east-1"].detail.contains("not valid"));
@@ -269,7 +298,8 @@ fn narrow_and_garbage_patterns_fail_with_their_reasons() {
 #[test]
 fn a_reordered_requoted_pattern_passes() {
     let mut t = trail(ACCT, "t");
-    first_filter(&mut t).pattern = r#"{($.errorMessage="Failed authentication")&&($.eventName="ConsoleLogin")}"#.into();
+    first_filter(&mut t).pattern =
+        r#"{($.errorMessage="Failed authentication")&&($.eventName="ConsoleLogin")}"#.into();
     assert_eq!(cells(&judge_one(t)), all("PASS", "COMPLIANT"));
 }
 
@@ -354,7 +384,9 @@ fn pending_subscriptions_and_missing_topics_do_not_count() {
     assert!(v["us-east-1"].detail.contains("none confirmed"));
 
     let mut t = trail(ACCT, "t");
-    first_alarm(&mut t).topics = [(topic_arn(ACCT), Err(failure(FailureKind::NotFound)))].into_iter().collect();
+    first_alarm(&mut t).topics = [(topic_arn(ACCT), Err(failure(FailureKind::NotFound)))]
+        .into_iter()
+        .collect();
     let v = judge_one(t);
     assert_eq!(cells(&v), all("FAIL", "NO_CONFIRMED_SUBSCRIPTION"));
     assert!(v["us-east-1"].detail.contains("does not exist"));
@@ -364,9 +396,18 @@ fn pending_subscriptions_and_missing_topics_do_not_count() {
 fn two_trails_where_only_the_second_is_complete_pass() {
     let mut broken = trail(ACCT, "first");
     cfg(&mut broken).is_logging = Some(Ok(false));
-    let v = judge_account(&account(ACCT, vec![broken, trail(ACCT, "second")]), &[], &regions());
+    let v = judge_account(
+        &account(ACCT, vec![broken, trail(ACCT, "second")]),
+        &[],
+        &regions(),
+    );
     assert_eq!(cells(&v), all("PASS", "COMPLIANT"));
-    assert!(v["us-east-1"].chain.trail_arn.as_deref().unwrap().ends_with("/second"));
+    assert!(v["us-east-1"]
+        .chain
+        .trail_arn
+        .as_deref()
+        .unwrap()
+        .ends_with("/second"));
 }
 
 #[test]
@@ -391,14 +432,21 @@ fn a_failed_call_is_an_error_not_a_failure() {
 
     let mut facts = account(ACCT, vec![]);
     facts.trails = Some(Err(failure(FailureKind::Timeout)));
-    assert_eq!(cells(&judge_account(&facts, &[], &regions())), all("ERROR", "TIMEOUT"));
+    assert_eq!(
+        cells(&judge_account(&facts, &[], &regions())),
+        all("ERROR", "TIMEOUT")
+    );
 }
 
 #[test]
 fn a_complete_chain_wins_over_an_undecided_one() {
     let mut unsure = trail(ACCT, "unsure");
     cfg(&mut unsure).is_logging = Some(Err(failure(FailureKind::Throttled)));
-    let v = judge_account(&account(ACCT, vec![unsure, trail(ACCT, "good")]), &[], &regions());
+    let v = judge_account(
+        &account(ACCT, vec![unsure, trail(ACCT, "good")]),
+        &[],
+        &regions(),
+    );
     assert_eq!(cells(&v), all("PASS", "COMPLIANT"));
 }
 
@@ -416,7 +464,10 @@ fn regions_not_enabled_are_skipped_and_a_failed_discovery_is_an_error() {
         ]
     );
     facts.enabled_regions = Err(failure(FailureKind::AccessDenied));
-    assert_eq!(cells(&judge_account(&facts, &[], &regions())), all("ERROR", "ACCESS_DENIED"));
+    assert_eq!(
+        cells(&judge_account(&facts, &[], &regions())),
+        all("ERROR", "ACCESS_DENIED")
+    );
 }
 
 fn management_with_org_trail(complete: bool) -> AccountFacts {
@@ -437,7 +488,10 @@ fn a_complete_organization_chain_covers_every_account_whatever_its_own_trails() 
 
     let mut member = account(ACCT, vec![]);
     member.trails = None; // not even read
-    assert_eq!(cells(&judge_account(&member, &org, &regions())), all("PASS", "COVERED_BY_ORG_TRAIL"));
+    assert_eq!(
+        cells(&judge_account(&member, &org, &regions())),
+        all("PASS", "COVERED_BY_ORG_TRAIL")
+    );
     assert_eq!(
         cells(&judge_account(&management, &org, &regions())),
         all("PASS", "COVERED_BY_ORG_TRAIL")
