@@ -282,6 +282,8 @@ fn representatives(sel: &Selector, e: &Expr) -> Vec<Abs> {
             _ => {}
         }
     });
+    // A concrete string unlike any the pattern names: decides `!=` and the like exactly.
+    strs.push("zq-other-value".to_string());
     strs.sort();
     strs.dedup();
     nums.retain(|n| n.is_finite());
