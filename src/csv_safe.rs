@@ -35,7 +35,15 @@ mod tests {
 
     #[test]
     fn ordinary_cells_are_borrowed_unchanged() {
-        for cell in ["", "Prod, EU", "a=b", "\"quoted\"", "Ünïcode", "123456789012", "'x"] {
+        for cell in [
+            "",
+            "Prod, EU",
+            "a=b",
+            "\"quoted\"",
+            "Ünïcode",
+            "123456789012",
+            "'x",
+        ] {
             let out = neutralise(cell);
             assert!(matches!(out, Cow::Borrowed(_)), "{cell:?}");
             assert_eq!(out, cell);

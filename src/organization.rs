@@ -166,7 +166,8 @@ async fn list_children(
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| classify("organizations:ListOrganizationalUnitsForParent", &e))?;
+        let page =
+            page.map_err(|e| classify("organizations:ListOrganizationalUnitsForParent", &e))?;
         for ou in page.organizational_units() {
             let id = ou.id().unwrap_or_default().to_string();
             let mut lineage = parent.lineage.clone();

@@ -94,7 +94,14 @@ fn write_csv(out: &mut impl Write, accounts: &[&OrgAccount]) -> io::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(["id", "name", "email", "status", "parent_id", "parent_name"])?;
     for a in accounts {
-        let cells = [&a.id, &a.name, &a.email, &a.status, &a.parent_id, &a.parent_name];
+        let cells = [
+            &a.id,
+            &a.name,
+            &a.email,
+            &a.status,
+            &a.parent_id,
+            &a.parent_name,
+        ];
         writer.write_record(cells.map(|cell| neutralise(cell).into_owned()))?;
     }
     writer.flush()?;
@@ -144,7 +151,10 @@ fn write_table(out: &mut impl Write, accounts: &[&OrgAccount]) -> io::Result<()>
         writeln!(out, "{}", line(row.each_ref().map(String::as_str)))?;
     }
     if rows.iter().any(|r| r[3].ends_with('*')) {
-        writeln!(out, "* not ACTIVE: listed, but the account cannot be checked")?;
+        writeln!(
+            out,
+            "* not ACTIVE: listed, but the account cannot be checked"
+        )?;
     }
     Ok(())
 }
@@ -199,10 +209,17 @@ mod tests {
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 4, "{text}");
-        let col = |line: &str| line.find("STATUS").or_else(|| line.find("ACTIVE")).or_else(|| line.find("SUSPENDED"));
+        let col = |line: &str| {
+            line.find("STATUS")
+                .or_else(|| line.find("ACTIVE"))
+                .or_else(|| line.find("SUSPENDED"))
+        };
         let header_col = lines[0].chars().take(col(lines[0]).unwrap()).count();
         for line in &lines[1..3] {
-            let byte = line.find("ACTIVE").or_else(|| line.find("SUSPENDED")).unwrap();
+            let byte = line
+                .find("ACTIVE")
+                .or_else(|| line.find("SUSPENDED"))
+                .unwrap();
             assert_eq!(line[..byte].chars().count(), header_col, "{text}");
         }
         assert!(lines[2].contains("two\\nlines"), "{text}");

@@ -1,0 +1,437 @@
+//! Seeds an emulator (moto) with an organization to sweep.
+//!
+//! ```text
+//! cargo run --example seed -- demo --endpoint http://127.0.0.1:PORT
+//! cargo run --example seed -- demo --accounts N --endpoint http://127.0.0.1:PORT   (or `bench`)
+//! ```
+//!
+//! `demo` builds about 25 accounts spread over every state of DESIGN.md §2 — one row of
+//! [`DEMO`] per account, each a chain broken (or not) in one way — and prints the endpoint,
+//! the management account and a table of account id → intended verdict.
+//!
+//! With `--accounts N` (benchmarks) it builds N compliant accounts quickly (concurrently) and prints an access key of an
+//! IAM user in the management account: give it to the tool (moto finds it at once, whereas it
+//! looks the `testing` key up by scanning every account).
+//!
+//! The endpoint may also come from `AWS_ENDPOINT_URL`. The emulator should be fresh (the
+//! organization is created here).
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::time::Instant;
+
+use futures::stream::{self, StreamExt};
+
+use support::seed::{self, NewAccount, Selectors};
+use support::{seed_chain, Break, ChainSpec, Emulator};
+
+/// The home region of every demo chain (where console sign-ins are recorded).
+const HOME: &str = "us-east-1";
+/// Where the demo's (broken, single-region) organization trail lives.
+const ORG_TRAIL_REGION: &str = "eu-west-1";
+
+/// Which OU an account goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ou {
+    Root,
+    Prod,
+    /// Nested under Prod.
+    ProdEu,
+    Dev,
+    Sandbox,
+}
+
+/// What to do in an account, beyond a (possibly broken) chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Extra {
+    None,
+    /// Also a single-region trail in eu-west-1 (that region is then judged by it).
+    SingleRegionElsewhere,
+    /// An advanced-selector chain (Management, no readOnly restriction): passes.
+    AdvancedSelectors,
+    /// An advanced-selector trail for data events only.
+    AdvancedDataOnly,
+    /// A metric-math alarm instead of a plain one.
+    MathAlarm,
+    /// Delete the member role with IAM (moto does not honour it: still assumable).
+    DeleteRole,
+    /// Close the account (SUSPENDED at once).
+    Suspend,
+}
+
+/// One demo account.
+struct Row {
+    name: &'static str,
+    ou: Ou,
+    chain: Break,
+    extra: Extra,
+    /// What a correct sweep says about the home region.
+    intended: &'static str,
+}
+
+const fn row(
+    name: &'static str,
+    ou: Ou,
+    chain: Break,
+    extra: Extra,
+    intended: &'static str,
+) -> Row {
+    Row {
+        name,
+        ou,
+        chain,
+        extra,
+        intended,
+    }
+}
+
+/// The demo organization, one row per member account.
+///
+/// The management account owns a BROKEN organization trail, so it does not cover everyone
+/// (COVERED_BY_ORG_TRAIL) and members are judged by their own chains. It is broken by being
+/// single-region in eu-west-1 (its chain is otherwise complete): a broken organization chain is
+/// one more candidate for every account and wins where it gets furthest (DESIGN.md §1), so a
+/// multi-region org trail broken late (say, no alarm) would turn most members' us-east-1
+/// reasons into that org chain's NO_ALARM. This way, in us-east-1 the org chain is absent and
+/// every member's own first broken link shows; in eu-west-1 it is TRAIL_NOT_MULTI_REGION.
+const DEMO: &[Row] = &[
+    row(
+        "prod-web",
+        Ou::Prod,
+        Break::None,
+        Extra::None,
+        "PASS COMPLIANT",
+    ),
+    row(
+        "prod-api",
+        Ou::Prod,
+        Break::ReorderedPattern,
+        Extra::None,
+        "PASS COMPLIANT (reordered, re-quoted pattern)",
+    ),
+    row(
+        "prod-data",
+        Ou::Prod,
+        Break::BroaderPattern,
+        Extra::None,
+        "PASS COMPLIANT (broader pattern)",
+    ),
+    row(
+        "prod-eu-1",
+        Ou::ProdEu,
+        Break::None,
+        Extra::AdvancedSelectors,
+        "PASS COMPLIANT (advanced selectors)",
+    ),
+    row(
+        "prod-eu-2",
+        Ou::ProdEu,
+        Break::None,
+        Extra::SingleRegionElsewhere,
+        "PASS COMPLIANT (+ a single-region trail in eu-west-1)",
+    ),
+    row(
+        "=SUM(1+1), \"evil\"",
+        Ou::Prod,
+        Break::None,
+        Extra::None,
+        "PASS COMPLIANT (hostile name)",
+    ),
+    row(
+        "dev-empty",
+        Ou::Dev,
+        Break::NoTrail,
+        Extra::None,
+        "FAIL NO_TRAIL",
+    ),
+    row(
+        "dev-single",
+        Ou::Dev,
+        Break::SingleRegion,
+        Extra::None,
+        "FAIL TRAIL_NOT_MULTI_REGION",
+    ),
+    row(
+        "dev-stopped",
+        Ou::Dev,
+        Break::NotLogging,
+        Extra::None,
+        "FAIL TRAIL_NOT_LOGGING",
+    ),
+    row(
+        "dev-readonly",
+        Ou::Dev,
+        Break::ReadOnlySelectors,
+        Extra::None,
+        "FAIL NO_MANAGEMENT_EVENTS (ReadOnly)",
+    ),
+    row(
+        "dev-nomgmt",
+        Ou::Dev,
+        Break::NoManagementSelectors,
+        Extra::None,
+        "FAIL NO_MANAGEMENT_EVENTS (no management events)",
+    ),
+    row(
+        "dev-adv-ro",
+        Ou::Dev,
+        Break::AdvancedReadOnly,
+        Extra::None,
+        "FAIL NO_MANAGEMENT_EVENTS (advanced, readOnly)",
+    ),
+    row(
+        "dev-dataonly",
+        Ou::Dev,
+        Break::NoSelectors,
+        Extra::AdvancedDataOnly,
+        "FAIL NO_MANAGEMENT_EVENTS (data events only)",
+    ),
+    row(
+        "sbx-nocwl",
+        Ou::Sandbox,
+        Break::NoCloudWatchLogs,
+        Extra::None,
+        "FAIL NO_CLOUDWATCH_LOGS",
+    ),
+    row(
+        "sbx-nogroup",
+        Ou::Sandbox,
+        Break::LogGroupMissing,
+        Extra::None,
+        "FAIL LOG_GROUP_MISSING",
+    ),
+    row(
+        "sbx-nofilter",
+        Ou::Sandbox,
+        Break::NoMetricFilter,
+        Extra::None,
+        "FAIL NO_METRIC_FILTER",
+    ),
+    row(
+        "sbx-narrow",
+        Ou::Sandbox,
+        Break::NarrowPattern,
+        Extra::None,
+        "FAIL PATTERN_TOO_NARROW",
+    ),
+    row(
+        "sbx-noalarm",
+        Ou::Sandbox,
+        Break::NoAlarm,
+        Extra::None,
+        "FAIL NO_ALARM",
+    ),
+    row(
+        "sbx-dims",
+        Ou::Sandbox,
+        Break::AlarmExtraDimension,
+        Extra::None,
+        "FAIL NO_ALARM (alarm has an extra dimension)",
+    ),
+    row(
+        "sbx-math",
+        Ou::Sandbox,
+        Break::None,
+        Extra::MathAlarm,
+        "FAIL NO_ALARM (a metric-math alarm only)",
+    ),
+    row(
+        "team, \"ops\"",
+        Ou::Root,
+        Break::ActionsDisabled,
+        Extra::None,
+        "FAIL ALARM_ACTIONS_DISABLED (hostile name)",
+    ),
+    row(
+        "ops-noaction",
+        Ou::Root,
+        Break::NoAlarmAction,
+        Extra::None,
+        "FAIL NO_ALARM_ACTION",
+    ),
+    row(
+        "ops-nosub",
+        Ou::Root,
+        Break::TopicWithoutSubscription,
+        Extra::None,
+        "FAIL NO_CONFIRMED_SUBSCRIPTION (no subscription)",
+    ),
+    row(
+        "ops-deleted",
+        Ou::Root,
+        Break::TopicDeleted,
+        Extra::None,
+        "FAIL NO_CONFIRMED_SUBSCRIPTION (topic deleted)",
+    ),
+    row(
+        "ops-norole",
+        Ou::Root,
+        Break::None,
+        Extra::DeleteRole,
+        "ASSUME_ROLE_FAILED on AWS; moto ignores the deleted role: PASS",
+    ),
+    row(
+        "old-closed",
+        Ou::Root,
+        Break::NoTrail,
+        Extra::Suspend,
+        "SUSPENDED: listed and marked",
+    ),
+];
+
+fn usage() -> ! {
+    eprintln!(
+        "usage: cargo run --example seed -- demo [--endpoint URL]\n       \
+         cargo run --example seed -- bench --accounts N [--endpoint URL]\n\
+         The endpoint defaults to AWS_ENDPOINT_URL."
+    );
+    std::process::exit(2);
+}
+
+#[tokio::main]
+async fn main() {
+    let mut args = std::env::args().skip(1);
+    let mode = args.next().unwrap_or_else(|| usage());
+    let mut endpoint = std::env::var("AWS_ENDPOINT_URL").ok();
+    let mut accounts: usize = 0;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--endpoint" => endpoint = Some(args.next().unwrap_or_else(|| usage())),
+            "--accounts" => {
+                accounts = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or_else(|| usage());
+            }
+            _ => usage(),
+        }
+    }
+    let Some(endpoint) = endpoint else {
+        eprintln!("error: give the emulator endpoint with --endpoint URL (or AWS_ENDPOINT_URL)");
+        usage();
+    };
+    let em = Emulator::new(endpoint);
+    match (mode.as_str(), accounts) {
+        ("demo", 0) => demo(&em).await,
+        ("demo" | "bench", n) if n > 0 => bench(&em, n).await,
+        _ => usage(),
+    }
+}
+
+async fn demo(em: &Emulator) {
+    let started = Instant::now();
+    let org = seed::create_organization(em).await;
+    let prod = seed::create_ou(em, &org.root_id, "Prod").await;
+    let prod_eu = seed::create_ou(em, &prod, "Prod EU").await;
+    let dev = seed::create_ou(em, &org.root_id, "Dev").await;
+    let sandbox = seed::create_ou(em, &org.root_id, "Sandbox").await;
+    let parent = |ou: Ou| match ou {
+        Ou::Root => org.root_id.clone(),
+        Ou::Prod => prod.clone(),
+        Ou::ProdEu => prod_eu.clone(),
+        Ou::Dev => dev.clone(),
+        Ou::Sandbox => sandbox.clone(),
+    };
+    let new: Vec<NewAccount> = DEMO
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            NewAccount::new(r.name, format!("demo{i:02}@example.com")).under(&parent(r.ou))
+        })
+        .collect();
+    let ids = seed::create_accounts(em, &org.root_id, &new).await;
+
+    // The management account: a broken (single-region, eu-west-1) organization trail.
+    let management = em.management();
+    let org_chain = ChainSpec::compliant(ORG_TRAIL_REGION)
+        .prefix("org")
+        .organization_trail()
+        .single_region();
+    seed_chain(em, &management, &org_chain).await;
+
+    stream::iter(ids.iter().zip(DEMO))
+        .for_each_concurrent(seed::SEED_CONCURRENCY, |(id, r)| async move {
+            seed_row(em, id, r).await;
+        })
+        .await;
+
+    println!("endpoint:            {}", em.endpoint());
+    println!(
+        "management account:  {} (its organization trail is single-region in {ORG_TRAIL_REGION}: \
+         broken, so members are judged by their own chains)",
+        org.management_account_id
+    );
+    println!(
+        "organization:        {} ({} accounts)",
+        org.organization_id,
+        ids.len() + 1
+    );
+    println!();
+    println!(
+        "{:<14}  {:<22}  intended verdict in {HOME}",
+        "account", "name"
+    );
+    println!(
+        "{:<14}  {:<22}  FAIL NO_TRAIL (its only trail is the org trail in {ORG_TRAIL_REGION})",
+        org.management_account_id, "master"
+    );
+    for (id, r) in ids.iter().zip(DEMO) {
+        println!("{id:<14}  {:<22}  {}", r.name, r.intended);
+    }
+    eprintln!("seeded in {:.1?}", started.elapsed());
+}
+
+async fn seed_row(em: &Emulator, id: &str, r: &Row) {
+    let account = em.account(id).await;
+    let mut spec = r.chain.apply(ChainSpec::compliant(HOME));
+    match r.extra {
+        Extra::AdvancedSelectors => spec = spec.selectors(Selectors::Advanced { read_only: None }),
+        Extra::AdvancedDataOnly => spec = spec.selectors(Selectors::AdvancedDataOnly),
+        Extra::MathAlarm => spec = spec.math_alarm(),
+        _ => {}
+    }
+    seed_chain(em, &account, &spec).await;
+    match r.extra {
+        Extra::SingleRegionElsewhere => {
+            let other = ChainSpec::compliant("eu-west-1")
+                .prefix("eu")
+                .single_region();
+            seed_chain(em, &account, &other).await;
+        }
+        Extra::DeleteRole => account.delete_member_role().await,
+        Extra::Suspend => seed::close_account(em, id).await,
+        _ => {}
+    }
+}
+
+async fn bench(em: &Emulator, n: usize) {
+    let started = Instant::now();
+    let org = seed::create_organization(em).await;
+    let new: Vec<NewAccount> = (0..n)
+        .map(|i| NewAccount::new(format!("bench-{i:05}"), format!("bench{i}@example.com")))
+        .collect();
+    let ids = seed::create_accounts(em, &org.root_id, &new).await;
+    let created = started.elapsed();
+    stream::iter(ids.iter())
+        .for_each_concurrent(seed::SEED_CONCURRENCY, |id| async move {
+            let account = em.account(id).await;
+            seed_chain(em, &account, &ChainSpec::compliant(HOME)).await;
+        })
+        .await;
+    let (key, secret) = seed::create_management_user_key(em, "orgsweep-bench").await;
+    println!("endpoint:            {}", em.endpoint());
+    println!("management account:  {}", org.management_account_id);
+    println!(
+        "accounts:            {} compliant members + the management account",
+        ids.len()
+    );
+    println!("AWS_ACCESS_KEY_ID={key}");
+    println!("AWS_SECRET_ACCESS_KEY={secret}");
+    eprintln!(
+        "seeded in {:.1?} (accounts {:.1?}, chains {:.1?})",
+        started.elapsed(),
+        created,
+        started.elapsed() - created
+    );
+}

@@ -1,0 +1,479 @@
+//! The whole CIS chain in one call — trail → log group → metric filter → alarm → topic →
+//! subscription — with builder options to break any one link, and [`Break`], one variant per
+//! FAIL reason code of DESIGN.md §2, for table-driven tests and the demo.
+//!
+//! ```ignore
+//! let acct = em.account(&id).await;
+//! let made = seed_chain(&em, &acct, &ChainSpec::compliant("us-east-1")).await;
+//! let broken = seed_chain(&em, &acct, &ChainSpec::compliant("eu-west-1").prefix("b").not_logging()).await;
+//! let by_code = seed_chain(&em, &acct, &Break::NoAlarm.apply(ChainSpec::compliant("us-east-1"))).await;
+//! ```
+
+use super::moto::Emulator;
+use super::seed::{Account, AlarmSpec, FilterSpec, Selectors, TrailSpec};
+
+/// The CIS / Security Hub pattern for failed console sign-ins.
+pub const CIS_PATTERN: &str =
+    r#"{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }"#;
+/// The same meaning, reordered, re-quoted and re-spaced: passes.
+pub const CIS_PATTERN_REORDERED: &str =
+    r#"{($.errorMessage="Failed authentication")&&($.eventName="ConsoleLogin")}"#;
+/// Broader than CIS (every failed sign-in, whatever the message): passes.
+pub const BROADER_PATTERN: &str = r#"{ ($.eventName = "ConsoleLogin") && ($.errorMessage = "*") }"#;
+/// Narrower than CIS (IAM users only; root sign-ins are missed): PATTERN_TOO_NARROW.
+pub const NARROW_PATTERN: &str = r#"{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") && ($.userIdentity.type = IAMUser) }"#;
+/// `||` in place of `&&`: DESIGN.md §1 says it fails (it matches every console sign-in, so
+/// the alarm is noise); the judge decides the reason code.
+pub const OR_PATTERN: &str =
+    r#"{ ($.eventName = ConsoleLogin) || ($.errorMessage = "Failed authentication") }"#;
+
+/// What to do with the topic the alarm notifies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TopicState {
+    /// A topic with one (confirmed) email subscription.
+    Subscribed,
+    /// A topic with no subscription.
+    NoSubscription,
+    /// A topic that the alarm names but that was deleted.
+    Deleted,
+}
+
+/// Which kind of alarm to put on the filter's metric.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlarmKind {
+    None,
+    Metric,
+    /// A metric-math alarm (moto's DescribeAlarmsForMetric does not return it).
+    Math,
+}
+
+/// A chain to seed in one account, home region `home_region`. Start from
+/// [`ChainSpec::compliant`] and break links with the builder methods.
+#[derive(Debug, Clone)]
+pub struct ChainSpec {
+    pub home_region: String,
+    /// Prefix of every resource name (so several chains fit in one account). Lowercase.
+    pub prefix: String,
+    pub trail: bool,
+    pub multi_region: bool,
+    pub logging: bool,
+    pub include_global_events: bool,
+    pub organization: bool,
+    pub selectors: Selectors,
+    /// Point the trail at the log group (`CloudWatchLogsLogGroupArn` + role).
+    pub cloudwatch_logs: bool,
+    pub create_log_group: bool,
+    pub filter: bool,
+    pub pattern: String,
+    pub namespace: String,
+    pub metric: String,
+    pub metric_value: String,
+    pub filter_dimensions: Vec<(String, String)>,
+    pub alarm: AlarmKind,
+    pub alarm_dimensions: Vec<(String, String)>,
+    /// Alarm on this metric name instead of the filter's (breaks the link).
+    pub alarm_metric: Option<String>,
+    pub statistic: String,
+    pub threshold: f64,
+    pub comparison: String,
+    pub actions_enabled: bool,
+    /// Put the topic in `AlarmActions`.
+    pub alarm_action: bool,
+    pub topic: TopicState,
+}
+
+impl ChainSpec {
+    /// A complete CIS chain: multi-region, logging trail with classic `All` management
+    /// selectors and global events, delivering to a log group with the CIS filter, a `Sum >= 1`
+    /// alarm with actions enabled notifying a topic with a confirmed subscription.
+    pub fn compliant(home_region: &str) -> ChainSpec {
+        ChainSpec {
+            home_region: home_region.to_string(),
+            prefix: "cis".to_string(),
+            trail: true,
+            multi_region: true,
+            logging: true,
+            include_global_events: true,
+            organization: false,
+            selectors: Selectors::all(),
+            cloudwatch_logs: true,
+            create_log_group: true,
+            filter: true,
+            pattern: CIS_PATTERN.to_string(),
+            namespace: "CISBenchmark".to_string(),
+            metric: "ConsoleAuthenticationFailures".to_string(),
+            metric_value: "1".to_string(),
+            filter_dimensions: Vec::new(),
+            alarm: AlarmKind::Metric,
+            alarm_dimensions: Vec::new(),
+            alarm_metric: None,
+            statistic: "Sum".to_string(),
+            threshold: 1.0,
+            comparison: "GreaterThanOrEqualToThreshold".to_string(),
+            actions_enabled: true,
+            alarm_action: true,
+            topic: TopicState::Subscribed,
+        }
+    }
+
+    pub fn prefix(mut self, prefix: &str) -> Self {
+        self.prefix = prefix.to_ascii_lowercase();
+        self
+    }
+    /// No trail at all (nor anything after it).
+    pub fn no_trail(mut self) -> Self {
+        self.trail = false;
+        self
+    }
+    pub fn single_region(mut self) -> Self {
+        self.multi_region = false;
+        self
+    }
+    pub fn not_logging(mut self) -> Self {
+        self.logging = false;
+        self
+    }
+    pub fn without_global_events(mut self) -> Self {
+        self.include_global_events = false;
+        self
+    }
+    pub fn organization_trail(mut self) -> Self {
+        self.organization = true;
+        self
+    }
+    pub fn selectors(mut self, selectors: Selectors) -> Self {
+        self.selectors = selectors;
+        self
+    }
+    /// The trail does not deliver to CloudWatch Logs (no log group made either).
+    pub fn without_cloudwatch_logs(mut self) -> Self {
+        self.cloudwatch_logs = false;
+        self.create_log_group = false;
+        self
+    }
+    /// The trail names a log group that does not exist.
+    pub fn log_group_missing(mut self) -> Self {
+        self.create_log_group = false;
+        self
+    }
+    pub fn without_metric_filter(mut self) -> Self {
+        self.filter = false;
+        self
+    }
+    pub fn pattern(mut self, pattern: &str) -> Self {
+        self.pattern = pattern.to_string();
+        self
+    }
+    pub fn metric(mut self, namespace: &str, name: &str) -> Self {
+        self.namespace = namespace.to_string();
+        self.metric = name.to_string();
+        self
+    }
+    pub fn filter_dimensions(mut self, dims: &[(&str, &str)]) -> Self {
+        self.filter_dimensions = dims
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        self
+    }
+    pub fn without_alarm(mut self) -> Self {
+        self.alarm = AlarmKind::None;
+        self
+    }
+    pub fn math_alarm(mut self) -> Self {
+        self.alarm = AlarmKind::Math;
+        self
+    }
+    pub fn alarm_dimensions(mut self, dims: &[(&str, &str)]) -> Self {
+        self.alarm_dimensions = dims
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        self
+    }
+    /// The alarm watches another metric name (same namespace).
+    pub fn alarm_on_metric(mut self, metric: &str) -> Self {
+        self.alarm_metric = Some(metric.to_string());
+        self
+    }
+    pub fn statistic(mut self, statistic: &str) -> Self {
+        self.statistic = statistic.to_string();
+        self
+    }
+    pub fn threshold(mut self, threshold: f64, comparison: &str) -> Self {
+        self.threshold = threshold;
+        self.comparison = comparison.to_string();
+        self
+    }
+    pub fn actions_disabled(mut self) -> Self {
+        self.actions_enabled = false;
+        self
+    }
+    pub fn without_alarm_action(mut self) -> Self {
+        self.alarm_action = false;
+        self
+    }
+    pub fn topic_without_subscription(mut self) -> Self {
+        self.topic = TopicState::NoSubscription;
+        self
+    }
+    pub fn topic_deleted(mut self) -> Self {
+        self.topic = TopicState::Deleted;
+        self
+    }
+
+    pub fn trail_name(&self) -> String {
+        format!("{}-trail", self.prefix)
+    }
+    pub fn log_group_name(&self) -> String {
+        format!("{}-cloudtrail-logs", self.prefix)
+    }
+    pub fn filter_name(&self) -> String {
+        format!("{}-console-auth-failures", self.prefix)
+    }
+    pub fn alarm_name(&self) -> String {
+        format!("{}-console-auth-failures", self.prefix)
+    }
+    pub fn topic_name(&self) -> String {
+        format!("{}-security-alarms", self.prefix)
+    }
+    /// Bucket names are global across accounts in moto, as in S3.
+    pub fn bucket_name(&self, account_id: &str) -> String {
+        format!("{}-trail-{account_id}-{}", self.prefix, self.home_region)
+    }
+}
+
+/// What [`seed_chain`] made (`None` for links left out).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChainResources {
+    pub account_id: String,
+    pub region: String,
+    pub bucket: Option<String>,
+    pub trail_arn: Option<String>,
+    pub log_group_arn: Option<String>,
+    pub filter_name: Option<String>,
+    pub alarm_arn: Option<String>,
+    pub topic_arn: Option<String>,
+}
+
+/// Seeds one chain in `account` (all in `spec.home_region`) as `spec` says.
+pub async fn seed_chain(em: &Emulator, account: &Account, spec: &ChainSpec) -> ChainResources {
+    let region = spec.home_region.as_str();
+    let mut made = ChainResources {
+        account_id: account.id.clone(),
+        region: region.to_string(),
+        ..ChainResources::default()
+    };
+    if !spec.trail {
+        return made;
+    }
+    let log_group_arn = account.log_group_arn(region, &spec.log_group_name());
+    if spec.create_log_group {
+        account
+            .create_log_group(region, &spec.log_group_name())
+            .await;
+    }
+    let bucket = spec.bucket_name(&account.id);
+    let trail = TrailSpec {
+        name: spec.trail_name(),
+        home_region: region.to_string(),
+        bucket: bucket.clone(),
+        multi_region: spec.multi_region,
+        logging: spec.logging,
+        include_global_events: spec.include_global_events,
+        organization: spec.organization,
+        selectors: spec.selectors.clone(),
+        log_group_arn: spec.cloudwatch_logs.then(|| log_group_arn.clone()),
+        role_arn: spec.cloudwatch_logs.then(|| {
+            format!(
+                "arn:aws:iam::{}:role/CloudTrail_CloudWatchLogs_Role",
+                account.id
+            )
+        }),
+    };
+    made.bucket = Some(bucket);
+    made.trail_arn = Some(account.create_trail(em, &trail).await);
+    if !spec.cloudwatch_logs {
+        return made;
+    }
+    made.log_group_arn = Some(log_group_arn);
+    if !spec.create_log_group || !spec.filter {
+        return made;
+    }
+    account
+        .put_metric_filter(
+            region,
+            &FilterSpec {
+                log_group: spec.log_group_name(),
+                name: spec.filter_name(),
+                pattern: spec.pattern.clone(),
+                namespace: spec.namespace.clone(),
+                metric: spec.metric.clone(),
+                value: spec.metric_value.clone(),
+                dimensions: spec.filter_dimensions.clone(),
+            },
+        )
+        .await;
+    made.filter_name = Some(spec.filter_name());
+    if spec.alarm == AlarmKind::None {
+        return made;
+    }
+    let subscriptions: &[(&str, &str)] = match spec.topic {
+        TopicState::Subscribed => &[("email", "security@example.com")],
+        TopicState::NoSubscription | TopicState::Deleted => &[],
+    };
+    let topic_arn = account
+        .create_topic(region, &spec.topic_name(), subscriptions)
+        .await;
+    if spec.topic == TopicState::Deleted {
+        account.delete_topic(&topic_arn).await;
+    }
+    made.topic_arn = Some(topic_arn.clone());
+    let alarm = AlarmSpec {
+        name: spec.alarm_name(),
+        namespace: spec.namespace.clone(),
+        metric: spec
+            .alarm_metric
+            .clone()
+            .unwrap_or_else(|| spec.metric.clone()),
+        dimensions: spec.alarm_dimensions.clone(),
+        statistic: spec.statistic.clone(),
+        threshold: spec.threshold,
+        comparison: spec.comparison.clone(),
+        period: 300,
+        evaluation_periods: 1,
+        actions_enabled: spec.actions_enabled,
+        actions: if spec.alarm_action {
+            vec![topic_arn]
+        } else {
+            Vec::new()
+        },
+    };
+    made.alarm_arn = Some(match spec.alarm {
+        AlarmKind::Math => account.put_math_alarm(region, &alarm).await,
+        _ => account.put_alarm(region, &alarm).await,
+    });
+    made
+}
+
+/// One way to break the chain, per FAIL reason code of DESIGN.md §2 (plus passing variants).
+/// `apply` turns a compliant spec into the broken one; `reason` is the code a correct sweep
+/// reports for the chain's home region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Break {
+    /// Nothing broken: COMPLIANT.
+    None,
+    /// COMPLIANT with a reordered, re-quoted pattern.
+    ReorderedPattern,
+    /// COMPLIANT with a broader pattern.
+    BroaderPattern,
+    NoTrail,
+    SingleRegion,
+    NotLogging,
+    /// Classic selectors, ReadOnly.
+    ReadOnlySelectors,
+    /// Classic selectors without management events.
+    NoManagementSelectors,
+    /// Advanced selectors restricted to `readOnly = true`.
+    AdvancedReadOnly,
+    /// No selectors at all (moto's default for a new trail).
+    NoSelectors,
+    NoCloudWatchLogs,
+    LogGroupMissing,
+    NoMetricFilter,
+    NarrowPattern,
+    NoAlarm,
+    /// The alarm watches the metric with an extra dimension the filter does not emit.
+    AlarmExtraDimension,
+    ActionsDisabled,
+    NoAlarmAction,
+    TopicWithoutSubscription,
+    TopicDeleted,
+}
+
+impl Break {
+    pub const ALL: &'static [Break] = &[
+        Break::None,
+        Break::ReorderedPattern,
+        Break::BroaderPattern,
+        Break::NoTrail,
+        Break::SingleRegion,
+        Break::NotLogging,
+        Break::ReadOnlySelectors,
+        Break::NoManagementSelectors,
+        Break::AdvancedReadOnly,
+        Break::NoSelectors,
+        Break::NoCloudWatchLogs,
+        Break::LogGroupMissing,
+        Break::NoMetricFilter,
+        Break::NarrowPattern,
+        Break::NoAlarm,
+        Break::AlarmExtraDimension,
+        Break::ActionsDisabled,
+        Break::NoAlarmAction,
+        Break::TopicWithoutSubscription,
+        Break::TopicDeleted,
+    ];
+
+    pub fn apply(self, spec: ChainSpec) -> ChainSpec {
+        match self {
+            Break::None => spec,
+            Break::ReorderedPattern => spec.pattern(CIS_PATTERN_REORDERED),
+            Break::BroaderPattern => spec.pattern(BROADER_PATTERN),
+            Break::NoTrail => spec.no_trail(),
+            Break::SingleRegion => spec.single_region(),
+            Break::NotLogging => spec.not_logging(),
+            Break::ReadOnlySelectors => spec.selectors(Selectors::Classic {
+                read_write: "ReadOnly",
+                management: true,
+            }),
+            Break::NoManagementSelectors => spec.selectors(Selectors::Classic {
+                read_write: "All",
+                management: false,
+            }),
+            Break::AdvancedReadOnly => spec.selectors(Selectors::Advanced {
+                read_only: Some(true),
+            }),
+            Break::NoSelectors => spec.selectors(Selectors::None),
+            Break::NoCloudWatchLogs => spec.without_cloudwatch_logs(),
+            Break::LogGroupMissing => spec.log_group_missing(),
+            Break::NoMetricFilter => spec.without_metric_filter(),
+            Break::NarrowPattern => spec.pattern(NARROW_PATTERN),
+            Break::NoAlarm => spec.without_alarm(),
+            Break::AlarmExtraDimension => spec.alarm_dimensions(&[("Team", "security")]),
+            Break::ActionsDisabled => spec.actions_disabled(),
+            Break::NoAlarmAction => spec.without_alarm_action(),
+            Break::TopicWithoutSubscription => spec.topic_without_subscription(),
+            Break::TopicDeleted => spec.topic_deleted(),
+        }
+    }
+
+    /// `(status, reason)` a correct sweep reports in the chain's home region.
+    pub fn verdict(self) -> (&'static str, &'static str) {
+        match self {
+            Break::None | Break::ReorderedPattern | Break::BroaderPattern => ("PASS", "COMPLIANT"),
+            Break::NoTrail => ("FAIL", "NO_TRAIL"),
+            Break::SingleRegion => ("FAIL", "TRAIL_NOT_MULTI_REGION"),
+            Break::NotLogging => ("FAIL", "TRAIL_NOT_LOGGING"),
+            Break::ReadOnlySelectors
+            | Break::NoManagementSelectors
+            | Break::AdvancedReadOnly
+            | Break::NoSelectors => ("FAIL", "NO_MANAGEMENT_EVENTS"),
+            Break::NoCloudWatchLogs => ("FAIL", "NO_CLOUDWATCH_LOGS"),
+            Break::LogGroupMissing => ("FAIL", "LOG_GROUP_MISSING"),
+            Break::NoMetricFilter => ("FAIL", "NO_METRIC_FILTER"),
+            Break::NarrowPattern => ("FAIL", "PATTERN_TOO_NARROW"),
+            Break::NoAlarm | Break::AlarmExtraDimension => ("FAIL", "NO_ALARM"),
+            Break::ActionsDisabled => ("FAIL", "ALARM_ACTIONS_DISABLED"),
+            Break::NoAlarmAction => ("FAIL", "NO_ALARM_ACTION"),
+            Break::TopicWithoutSubscription | Break::TopicDeleted => {
+                ("FAIL", "NO_CONFIRMED_SUBSCRIPTION")
+            }
+        }
+    }
+
+    /// The reason code alone.
+    pub fn reason(self) -> &'static str {
+        self.verdict().1
+    }
+}
