@@ -1,0 +1,26 @@
+//! Remediation: complete the chain where it is broken, and say exactly what cannot be fixed.
+//!
+//! A functional core with a thin I/O shell, like the check:
+//!
+//! - [`plan`] (pure): the verdicts of a check become *targets* — one per log group that a
+//!   qualifying trail really delivers to, in the account and region that own it (an
+//!   organization trail's group is in the management account, planned once; a multi-region
+//!   trail's group once per account, in its own region) — plus manual steps for the links
+//!   orgsweep will not touch ([`manual`]) and the accounts it could not plan. Then, from the
+//!   current state of one target ([`plan::TargetState`]), the actions that complete its chain.
+//! - [`actions`] (I/O): reads a target's current state, and carries out one action after
+//!   re-reading what it would change (the emulator duplicates a metric filter put twice, and
+//!   orgsweep never overwrites what it did not create).
+//! - [`apply`] (I/O): runs the targets of a plan with bounded concurrency; a failed action is
+//!   reported and the others go on.
+//! - [`plan_file`]: the JSON a person reviews and `--apply --plan FILE` carries out, with the
+//!   checks that refuse a truncated, edited, foreign or stale plan.
+
+pub mod actions;
+pub mod apply;
+pub mod manual;
+pub mod plan;
+pub mod plan_file;
+pub mod render;
+
+pub use plan::{Action, Plan, PlanConfig, TargetPlan};

@@ -1,0 +1,575 @@
+//! Unit tests of the planner: no network, facts and verdicts built by hand.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::*;
+use crate::facts::{AlarmFacts, AlarmMetric, MetricStat, MetricTransformation, TopicFacts};
+use crate::verdict::{ChainResources, Reason, Status, Verdict};
+
+pub const ACCT: &str = "111122223333";
+pub const MGMT: &str = "123456789012";
+const LG: &str = "arn:aws:logs:us-east-1:111122223333:log-group:ct-logs";
+const TRAIL: &str = "arn:aws:cloudtrail:us-east-1:111122223333:trail/main";
+
+pub fn cfg() -> PlanConfig {
+    PlanConfig {
+        filter_name: "orgsweep-console-auth-failures".into(),
+        metric_namespace: "CISBenchmark".into(),
+        metric_name: "ConsoleAuthenticationFailures".into(),
+        alarm_name: "orgsweep-console-auth-failures".into(),
+        topic_name: "orgsweep-security-alarms".into(),
+        subscription_endpoints: vec!["email:sec@example.com".into()],
+    }
+}
+
+fn fail(reason: Reason, trail: Option<&str>, lg: Option<&str>) -> Verdict {
+    Verdict::new(Status::Fail, reason, "x").with_chain(ChainResources {
+        trail_arn: trail.map(String::from),
+        log_group_arn: lg.map(String::from),
+        ..Default::default()
+    })
+}
+
+fn verdicts(cells: &[(&str, Verdict)]) -> BTreeMap<String, Verdict> {
+    cells
+        .iter()
+        .map(|(r, v)| (r.to_string(), v.clone()))
+        .collect()
+}
+
+fn target() -> TargetPlan {
+    let v = verdicts(&[(
+        "us-east-1",
+        fail(Reason::NoMetricFilter, Some(TRAIL), Some(LG)),
+    )]);
+    let s = skeleton(
+        &[AccountCells {
+            account_id: ACCT,
+            partition: "aws",
+            verdicts: &v,
+        }],
+        &BTreeSet::new(),
+    );
+    s.targets[0].clone()
+}
+
+fn filter(name: &str, pattern: &str, ns: &str, metric: &str) -> MetricFilterFacts {
+    MetricFilterFacts {
+        name: name.into(),
+        pattern: pattern.into(),
+        transformations: vec![MetricTransformation {
+            namespace: ns.into(),
+            metric_name: metric.into(),
+            value: "1".into(),
+            dimensions: BTreeMap::new(),
+            alarms: None,
+        }],
+    }
+}
+
+fn alarm(name: &str, ns: &str, metric: &str, topic: &str) -> AlarmFacts {
+    AlarmFacts {
+        arn: format!("arn:aws:cloudwatch:us-east-1:{ACCT}:alarm:{name}"),
+        name: name.into(),
+        actions_enabled: true,
+        alarm_actions: vec![topic.into()],
+        comparison_operator: ALARM_COMPARISON.into(),
+        threshold: Some(1.0),
+        evaluation_periods: 1,
+        datapoints_to_alarm: None,
+        metric: AlarmMetric::Single(MetricStat {
+            namespace: ns.into(),
+            metric_name: metric.into(),
+            dimensions: BTreeMap::new(),
+            statistic: Some("Sum".into()),
+            extended_statistic: None,
+        }),
+        topics: BTreeMap::new(),
+    }
+}
+
+fn topic_arn() -> String {
+    format!("arn:aws:sns:us-east-1:{ACCT}:orgsweep-security-alarms")
+}
+
+fn names(t: &TargetPlan) -> Vec<&'static str> {
+    t.actions.iter().map(Action::name).collect()
+}
+
+/// A plan with every kind of action, for the plan-file tests.
+pub fn sample_plan() -> Plan {
+    let mut t = target();
+    t = plan_target(&t, &TargetState::default(), &cfg());
+    Plan {
+        format: PLAN_FORMAT.into(),
+        version: PLAN_VERSION,
+        organization_id: "o-abc123".into(),
+        management_account_id: MGMT.into(),
+        created_at: "2025-01-02T03:04:05Z".into(),
+        config: cfg(),
+        targets: vec![t],
+        manual_steps: vec![manual::step(
+            Reason::TrailNotLogging,
+            ACCT,
+            "aws",
+            Some(TRAIL),
+            false,
+            vec![Cell {
+                account_id: ACCT.into(),
+                region: "eu-west-1".into(),
+                reason: Reason::TrailNotLogging,
+            }],
+        )],
+        unplanned: vec![],
+    }
+}
+
+#[test]
+fn a_multi_region_chain_is_one_target_in_the_log_groups_region() {
+    let v = verdicts(&[
+        (
+            "eu-west-1",
+            fail(
+                Reason::NoMetricFilter,
+                Some(TRAIL),
+                Some(&format!("{LG}:*")),
+            ),
+        ),
+        (
+            "us-east-1",
+            fail(Reason::NoMetricFilter, Some(TRAIL), Some(LG)),
+        ),
+        (
+            "us-west-2",
+            fail(Reason::NoMetricFilter, Some(TRAIL), Some(LG)),
+        ),
+        (
+            "ap-south-1",
+            Verdict::new(Status::Skipped, Reason::RegionNotEnabled, ""),
+        ),
+    ]);
+    let s = skeleton(
+        &[AccountCells {
+            account_id: ACCT,
+            partition: "aws",
+            verdicts: &v,
+        }],
+        &BTreeSet::new(),
+    );
+    assert_eq!(s.targets.len(), 1);
+    let t = &s.targets[0];
+    assert_eq!(
+        (t.account_id.as_str(), t.region.as_str()),
+        (ACCT, "us-east-1")
+    );
+    assert_eq!(t.log_group_name, "ct-logs");
+    assert_eq!(t.log_group_arn, LG);
+    assert_eq!(t.cells.len(), 3);
+    assert!(s.manual_steps.is_empty() && s.unplanned.is_empty());
+}
+
+#[test]
+fn an_organization_trail_is_fixed_once_in_the_management_account() {
+    let org_trail = format!("arn:aws:cloudtrail:us-east-1:{MGMT}:trail/org");
+    let org_lg = format!("arn:aws:logs:us-east-1:{MGMT}:log-group:org-logs:*");
+    let member = verdicts(&[
+        (
+            "us-east-1",
+            fail(Reason::NoAlarm, Some(&org_trail), Some(&org_lg)),
+        ),
+        (
+            "eu-west-1",
+            fail(Reason::NoAlarm, Some(&org_trail), Some(&org_lg)),
+        ),
+    ]);
+    let mgmt = member.clone();
+    let s = skeleton(
+        &[
+            AccountCells {
+                account_id: ACCT,
+                partition: "aws",
+                verdicts: &member,
+            },
+            AccountCells {
+                account_id: MGMT,
+                partition: "aws",
+                verdicts: &mgmt,
+            },
+        ],
+        &BTreeSet::from([org_trail.clone()]),
+    );
+    assert_eq!(s.targets.len(), 1);
+    let t = &s.targets[0];
+    assert_eq!(t.account_id, MGMT);
+    assert!(t.organization_trail);
+    assert_eq!(t.cells.len(), 4);
+    assert_eq!(
+        t.accounts(),
+        BTreeSet::from([ACCT.to_string(), MGMT.to_string()])
+    );
+}
+
+#[test]
+fn unfixable_links_become_manual_steps_and_errors_unplanned_accounts() {
+    let single = "arn:aws:cloudtrail:eu-west-1:111122223333:trail/regional";
+    let v = verdicts(&[
+        (
+            "eu-west-1",
+            fail(Reason::TrailNotMultiRegion, Some(single), None),
+        ),
+        ("us-east-1", fail(Reason::NoTrail, None, None)),
+        ("us-west-2", fail(Reason::NoTrail, None, None)),
+    ]);
+    let other = verdicts(&[(
+        "us-east-1",
+        Verdict::new(
+            Status::Error,
+            Reason::AssumeRoleFailed,
+            "sts:AssumeRole failed",
+        ),
+    )]);
+    let third = verdicts(&[
+        ("us-east-1", fail(Reason::NoTrail, None, None)),
+        ("eu-west-1", fail(Reason::NoTrail, None, None)),
+    ]);
+    let s = skeleton(
+        &[
+            AccountCells {
+                account_id: ACCT,
+                partition: "aws",
+                verdicts: &v,
+            },
+            AccountCells {
+                account_id: "222233334444",
+                partition: "aws",
+                verdicts: &other,
+            },
+            AccountCells {
+                account_id: "333344445555",
+                partition: "aws",
+                verdicts: &third,
+            },
+        ],
+        &BTreeSet::new(),
+    );
+    assert!(s.targets.is_empty());
+    assert_eq!(s.manual_steps.len(), 2, "{:#?}", s.manual_steps);
+    let multi = s
+        .manual_steps
+        .iter()
+        .find(|m| m.account_id == ACCT)
+        .unwrap();
+    assert_eq!(multi.reason, Reason::TrailNotMultiRegion);
+    assert_eq!(
+        multi.cells.len(),
+        3,
+        "NO_TRAIL regions folded into making the trail multi-region"
+    );
+    assert_eq!(
+        multi.commands,
+        vec!["aws cloudtrail update-trail --name regional --is-multi-region-trail --include-global-service-events --region eu-west-1"]
+    );
+    let none = s
+        .manual_steps
+        .iter()
+        .find(|m| m.account_id == "333344445555")
+        .unwrap();
+    assert_eq!(none.reason, Reason::NoTrail);
+    assert!(none.commands[0].contains("create-trail"));
+    assert_eq!(s.unplanned.len(), 1);
+    assert_eq!(s.unplanned[0].account_id, "222233334444");
+    assert_eq!(s.unplanned[0].reason, Reason::AssumeRoleFailed);
+}
+
+#[test]
+fn an_empty_log_group_gets_the_whole_chain_in_order() {
+    let state = TargetState {
+        log_group_exists: true,
+        ..Default::default()
+    };
+    let t = plan_target(&target(), &state, &cfg());
+    assert_eq!(
+        names(&t),
+        vec![
+            "PutMetricFilter",
+            "CreateTopic",
+            "AddTopicPolicyStatement",
+            "Subscribe",
+            "PutMetricAlarm"
+        ]
+    );
+    assert!(t.conflicts.is_empty() && t.incomplete.is_empty(), "{t:#?}");
+    match &t.actions[0] {
+        Action::PutMetricFilter {
+            log_group_name,
+            filter_pattern,
+            metric_value,
+            ..
+        } => {
+            assert_eq!(log_group_name, "ct-logs");
+            assert_eq!(filter_pattern, crate::pattern::CIS_PATTERN);
+            assert_eq!(metric_value, "1");
+        }
+        other => panic!("{other:?}"),
+    }
+    match &t.actions[4] {
+        Action::PutMetricAlarm {
+            statistic,
+            period,
+            threshold,
+            comparison_operator,
+            evaluation_periods,
+            treat_missing_data,
+            actions_enabled,
+            alarm_actions,
+            tags,
+            ..
+        } => {
+            assert_eq!(
+                (
+                    statistic.as_str(),
+                    *period,
+                    *threshold,
+                    comparison_operator.as_str(),
+                    *evaluation_periods
+                ),
+                ("Sum", 300, 1.0, "GreaterThanOrEqualToThreshold", 1)
+            );
+            assert_eq!(treat_missing_data, "notBreaching");
+            assert!(*actions_enabled);
+            assert_eq!(alarm_actions, &vec![topic_arn()]);
+            assert_eq!(tags.get("managed-by").map(String::as_str), Some("orgsweep"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_missing_log_group_is_created_first() {
+    let t = plan_target(&target(), &TargetState::default(), &cfg());
+    assert_eq!(names(&t)[0], "CreateLogGroup");
+    assert_eq!(names(&t)[1], "PutMetricFilter");
+}
+
+#[test]
+fn a_working_foreign_filter_gets_only_an_alarm_on_its_metric() {
+    let state = TargetState {
+        log_group_exists: true,
+        filters: vec![filter(
+            "theirs",
+            r#"{($.errorMessage="Failed authentication")&&($.eventName="ConsoleLogin")}"#,
+            "Sec",
+            "Fails",
+        )],
+        topic: Some(TopicState {
+            arn: topic_arn(),
+            policy: Some(
+                serde_json::json!({"Version":"2012-10-17","Statement":[policy_statement(&topic_arn(), ACCT)]}).to_string(),
+            ),
+            subscriptions: vec![SubscriptionFacts {
+                arn: format!("{}:abc", topic_arn()),
+                protocol: "email".into(),
+                endpoint: "sec@example.com".into(),
+            }],
+        }),
+        ..Default::default()
+    };
+    let t = plan_target(&target(), &state, &cfg());
+    assert_eq!(names(&t), vec!["PutMetricAlarm"]);
+    match &t.actions[0] {
+        Action::PutMetricAlarm {
+            metric_namespace,
+            metric_name,
+            ..
+        } => assert_eq!(
+            (metric_namespace.as_str(), metric_name.as_str()),
+            ("Sec", "Fails")
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert!(t
+        .notes
+        .iter()
+        .any(|n| n.contains("reuses metric filter theirs")));
+}
+
+#[test]
+fn a_narrow_filter_with_the_configured_name_is_a_conflict_not_overwritten() {
+    let state = TargetState {
+        log_group_exists: true,
+        filters: vec![filter(
+            "orgsweep-console-auth-failures",
+            r#"{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") && ($.userIdentity.type = IAMUser) }"#,
+            "CISBenchmark",
+            "ConsoleAuthenticationFailures",
+        )],
+        ..Default::default()
+    };
+    let t = plan_target(&target(), &state, &cfg());
+    assert!(t.actions.is_empty(), "{t:#?}");
+    assert!(
+        t.conflicts[0].contains("does not overwrite"),
+        "{:?}",
+        t.conflicts
+    );
+    assert!(!t.incomplete.is_empty());
+}
+
+#[test]
+fn a_narrow_filter_of_another_name_is_left_and_ours_added() {
+    let state = TargetState {
+        log_group_exists: true,
+        filters: vec![filter(
+            "narrow",
+            r#"{ $.eventName = ConsoleLogin && $.userIdentity.type = Root }"#,
+            "X",
+            "Y",
+        )],
+        ..Default::default()
+    };
+    let t = plan_target(&target(), &state, &cfg());
+    assert_eq!(names(&t)[0], "PutMetricFilter");
+}
+
+#[test]
+fn an_alarm_of_the_configured_name_with_other_settings_is_reported() {
+    let mut a = alarm(
+        "orgsweep-console-auth-failures",
+        "CISBenchmark",
+        "ConsoleAuthenticationFailures",
+        &topic_arn(),
+    );
+    a.threshold = Some(3.0);
+    let state = TargetState {
+        log_group_exists: true,
+        named_alarm: Some(a),
+        ..Default::default()
+    };
+    let t = plan_target(&target(), &state, &cfg());
+    assert_eq!(names(&t), vec!["PutMetricFilter"]);
+    assert!(t.conflicts[0].contains("threshold"), "{:?}", t.conflicts);
+}
+
+#[test]
+fn our_alarm_in_place_needs_only_the_missing_subscription() {
+    let state = TargetState {
+        log_group_exists: true,
+        filters: vec![filter(
+            "orgsweep-console-auth-failures",
+            crate::pattern::CIS_PATTERN,
+            "CISBenchmark",
+            "ConsoleAuthenticationFailures",
+        )],
+        named_alarm: Some(alarm(
+            "orgsweep-console-auth-failures",
+            "CISBenchmark",
+            "ConsoleAuthenticationFailures",
+            &topic_arn(),
+        )),
+        topic: Some(TopicState {
+            arn: topic_arn(),
+            policy: Some(
+                serde_json::json!({"Statement":[policy_statement(&topic_arn(), ACCT)]}).to_string(),
+            ),
+            subscriptions: vec![],
+        }),
+        ..Default::default()
+    };
+    let t = plan_target(&target(), &state, &cfg());
+    assert_eq!(names(&t), vec!["Subscribe"]);
+}
+
+#[test]
+fn without_endpoints_the_plan_says_the_chain_cannot_be_completed() {
+    let mut c = cfg();
+    c.subscription_endpoints.clear();
+    let state = TargetState {
+        log_group_exists: true,
+        ..Default::default()
+    };
+    let t = plan_target(&target(), &state, &c);
+    assert_eq!(
+        names(&t),
+        vec![
+            "PutMetricFilter",
+            "CreateTopic",
+            "AddTopicPolicyStatement",
+            "PutMetricAlarm"
+        ]
+    );
+    assert!(
+        t.incomplete[0].contains("remediation.subscription_endpoints"),
+        "{:?}",
+        t.incomplete
+    );
+}
+
+#[test]
+fn a_complete_alarm_means_nothing_to_do() {
+    let theirs = "arn:aws:sns:us-east-1:111122223333:theirs";
+    let mut a = alarm(
+        "theirs",
+        "CISBenchmark",
+        "ConsoleAuthenticationFailures",
+        theirs,
+    );
+    a.topics.insert(
+        theirs.into(),
+        Ok(TopicFacts {
+            subscriptions: vec![SubscriptionFacts {
+                arn: format!("{theirs}:1"),
+                protocol: "sms".into(),
+                endpoint: "+1555".into(),
+            }],
+        }),
+    );
+    let state = TargetState {
+        log_group_exists: true,
+        filters: vec![filter(
+            "f",
+            crate::pattern::CIS_PATTERN,
+            "CISBenchmark",
+            "ConsoleAuthenticationFailures",
+        )],
+        alarms_on_metric: vec![a],
+        ..Default::default()
+    };
+    let t = plan_target(&target(), &state, &cfg());
+    assert!(t.actions.is_empty(), "{t:#?}");
+}
+
+#[test]
+fn policies_are_merged_never_replaced() {
+    let existing = r#"{"Version":"2008-10-17","Id":"__default_policy_ID","Statement":[{"Sid":"__default_statement_ID","Effect":"Allow","Principal":{"AWS":"*"},"Action":"SNS:Publish","Resource":"t"}]}"#;
+    let stmt = policy_statement(&topic_arn(), ACCT);
+    let merged = merge_policy(Some(existing), &stmt).unwrap().unwrap();
+    let v: serde_json::Value = serde_json::from_str(&merged).unwrap();
+    assert_eq!(v["Id"], "__default_policy_ID");
+    assert_eq!(v["Version"], "2008-10-17");
+    let list = v["Statement"].as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0]["Sid"], "__default_statement_ID");
+    assert_eq!(list[1]["Sid"], POLICY_SID);
+    assert!(policy_has_statement(Some(&merged)).unwrap());
+    assert_eq!(
+        merge_policy(Some(&merged), &stmt).unwrap(),
+        None,
+        "idempotent"
+    );
+
+    let single = r#"{"Statement":{"Sid":"one","Effect":"Deny"}}"#;
+    let merged = merge_policy(Some(single), &stmt).unwrap().unwrap();
+    let v: serde_json::Value = serde_json::from_str(&merged).unwrap();
+    assert_eq!(v["Statement"].as_array().unwrap().len(), 2);
+    assert!(merge_policy(Some("{not json"), &stmt).is_err());
+    assert!(merge_policy(None, &stmt).unwrap().is_some());
+}
+
+#[test]
+fn plan_json_round_trips_with_action_tags() {
+    let plan = sample_plan();
+    let text = serde_json::to_string(&plan).unwrap();
+    assert!(text.contains(r#""action":"PutMetricFilter""#), "{text}");
+    let back: Plan = serde_json::from_str(&text).unwrap();
+    assert_eq!(back, plan);
+}
