@@ -15,6 +15,7 @@ pub mod facts;
 pub mod judge;
 pub mod organization;
 pub mod pattern;
+pub mod remediate;
 pub mod report;
 pub mod sweep;
 pub mod validate;
