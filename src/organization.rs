@@ -61,6 +61,9 @@ struct Parent {
     lineage: Vec<String>,
 }
 
+/// What one parent holds: its child OUs, and its accounts with their lineage (ancestor ids).
+type Children = (Vec<Parent>, Vec<(OrgAccount, Vec<String>)>);
+
 /// Lists the organization's accounts. With `ous` non-empty, keeps only accounts under one of
 /// those OUs or roots, at any depth; an id that is neither an OU nor a root of the organization
 /// is an error naming it (operation [`UNKNOWN_OU`]).
@@ -90,7 +93,7 @@ pub async fn discover(
     let mut seen_nodes: BTreeSet<String> = level.iter().map(|p| p.id.clone()).collect();
     let mut accounts: Vec<(OrgAccount, Vec<String>)> = Vec::new();
     while !level.is_empty() {
-        let results: Vec<(Vec<Parent>, Vec<(OrgAccount, Vec<String>)>)> = stream::iter(level)
+        let results: Vec<Children> = stream::iter(level)
             .map(|parent| {
                 let client = client.clone();
                 async move { list_children(&client, parent).await }
@@ -158,7 +161,7 @@ async fn list_roots(client: &aws_sdk_organizations::Client) -> Result<Vec<Parent
 async fn list_children(
     client: &aws_sdk_organizations::Client,
     parent: Parent,
-) -> Result<(Vec<Parent>, Vec<(OrgAccount, Vec<String>)>), CallFailure> {
+) -> Result<Children, CallFailure> {
     let mut children = Vec::new();
     let mut pages = client
         .list_organizational_units_for_parent()
