@@ -234,7 +234,7 @@ const DEMO: &[Row] = &[
         Ou::Sandbox,
         Break::None,
         Extra::MathAlarm,
-        "FAIL NO_ALARM (a metric-math alarm only)",
+        "PASS COMPLIANT (a metric-math alarm, e1 = m1 * 1)",
     ),
     row(
         "team, \"ops\"",

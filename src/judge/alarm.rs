@@ -3,7 +3,10 @@
 //! The emulator's `DescribeAlarmsForMetric` matches on name and namespace only, and AWS treats a
 //! metric with other dimensions as another metric, so dimensions are compared here, exactly.
 
-use crate::facts::{AlarmFacts, AlarmMetric, MetricStat, MetricTransformation};
+use std::collections::HashMap;
+
+use super::metric_math::evaluate;
+use crate::facts::{AlarmFacts, AlarmMetric, MetricQuery, MetricStat, MetricTransformation};
 
 /// The statistic-bearing view of what the alarm evaluates, when it is our metric.
 fn stat_on_metric<'a>(
@@ -41,33 +44,11 @@ pub fn can_fire_on_one_event(
             alarm.name, metric.namespace, metric.metric_name
         ));
     };
-    if let AlarmMetric::Math(queries) = &alarm.metric {
-        math_returns_the_metric(queries, stat).map_err(|e| format!("alarm {}: {e}", alarm.name))?;
-    }
-    let value = match stat.statistic.as_deref() {
-        Some("SampleCount") => 1.0,
-        Some("Sum") => match metric.value.trim().parse::<f64>() {
-            Ok(v) => v,
-            Err(_) => {
-                return Err(format!(
-                    "alarm {} sums metric value `{}`, which is not a number; one event cannot be shown to reach the threshold",
-                    alarm.name, metric.value
-                ))
-            }
-        },
-        Some(other) => {
-            return Err(format!(
-                "alarm {} uses statistic {other}; use Sum or SampleCount so one event counts",
-                alarm.name
-            ))
-        }
-        None => {
-            return Err(format!(
-                "alarm {} uses extended statistic {}; use Sum or SampleCount so one event counts",
-                alarm.name,
-                stat.extended_statistic.as_deref().unwrap_or("?")
-            ))
-        }
+    let per_event = value_of_one_event(alarm, stat, metric)?;
+    let value = match &alarm.metric {
+        AlarmMetric::Single(_) => per_event,
+        AlarmMetric::Math(queries) => math_value(queries, metric, per_event)
+            .map_err(|e| format!("alarm {}: {e}", alarm.name))?,
     };
     let Some(threshold) = alarm.threshold else {
         return Err(format!(
@@ -98,39 +79,62 @@ pub fn can_fire_on_one_event(
     Ok(())
 }
 
-/// Metric math can hide the metric; accept only expressions that pass its value through.
-fn math_returns_the_metric(
-    queries: &[crate::facts::MetricQuery],
+/// The datapoint one matching event produces under the alarm's statistic.
+fn value_of_one_event(
+    alarm: &AlarmFacts,
     stat: &MetricStat,
-) -> Result<(), String> {
+    metric: &MetricTransformation,
+) -> Result<f64, String> {
+    match stat.statistic.as_deref() {
+        Some("SampleCount") => Ok(1.0),
+        Some("Sum") => metric.value.trim().parse::<f64>().map_err(|_| {
+            format!(
+                "alarm {} sums metric value `{}`, which is not a number; one event cannot be shown to reach the threshold",
+                alarm.name, metric.value
+            )
+        }),
+        Some(other) => Err(format!(
+            "alarm {} uses statistic {other}; use Sum or SampleCount so one event counts",
+            alarm.name
+        )),
+        None => Err(format!(
+            "alarm {} uses extended statistic {}; use Sum or SampleCount so one event counts",
+            alarm.name,
+            stat.extended_statistic.as_deref().unwrap_or("?")
+        )),
+    }
+}
+
+/// The value the alarm's returned expression takes when the metric's datapoint is `per_event`.
+fn math_value(
+    queries: &[MetricQuery],
+    metric: &MetricTransformation,
+    per_event: f64,
+) -> Result<f64, String> {
     let Some(returned) = queries.iter().find(|q| q.return_data) else {
         return Err("no metric-math query returns data".into());
     };
-    let stat_id = queries
+    let ours = |q: &MetricQuery| {
+        q.metric.as_ref().is_some_and(|s| {
+            s.namespace == metric.namespace
+                && s.metric_name == metric.metric_name
+                && s.dimensions == metric.dimensions
+        })
+    };
+    if ours(returned) {
+        return Ok(per_event);
+    }
+    let values: HashMap<String, f64> = queries
         .iter()
-        .find(|q| q.metric.as_ref() == Some(stat))
-        .map(|q| q.id.as_str())
-        .unwrap_or_default();
-    if returned.metric.as_ref() == Some(stat) {
-        return Ok(());
-    }
-    let expression: String = returned
-        .expression
-        .as_deref()
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| !c.is_whitespace())
+        .filter(|q| ours(q))
+        .map(|q| (q.id.clone(), per_event))
         .collect();
-    let passes_through = expression == stat_id
-        || (expression.starts_with(&format!("FILL({stat_id},")) && expression.ends_with(')'));
-    if passes_through {
-        Ok(())
-    } else {
-        Err(format!(
-            "metric-math expression `{}` cannot be shown to fire on a single event",
-            returned.expression.as_deref().unwrap_or_default()
-        ))
-    }
+    let expression = returned.expression.as_deref().unwrap_or_default();
+    evaluate(expression, &values).map_err(|e| {
+        format!(
+            "metric-math expression `{expression}` cannot be shown to fire on a single event ({e})"
+        )
+    })
 }
 
 /// SNS topics among an alarm's actions (other actions — Auto Scaling, EC2, SSM — notify nobody).
@@ -146,7 +150,6 @@ pub fn sns_topics(alarm: &AlarmFacts) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::MetricQuery;
     use std::collections::BTreeMap;
 
     fn metric() -> MetricTransformation {
@@ -247,6 +250,12 @@ mod tests {
         ]));
         assert!(can_fire_on_one_event(&filled, &metric()).is_ok());
 
+        let identity = alarm(AlarmMetric::Math(vec![
+            q("m1", None, Some(stat("Sum")), false),
+            q("e1", Some("m1 * 1"), None, true),
+        ]));
+        assert!(can_fire_on_one_event(&identity, &metric()).is_ok());
+
         let scaled = alarm(AlarmMetric::Math(vec![
             q("m1", None, Some(stat("Sum")), false),
             q("e1", Some("m1 / 1000"), None, true),
@@ -254,7 +263,7 @@ mod tests {
         assert!(watches_metric(&scaled, &metric()));
         assert!(can_fire_on_one_event(&scaled, &metric())
             .unwrap_err()
-            .contains("m1 / 1000"));
+            .contains("one event gives 0.001"));
     }
 
     #[test]

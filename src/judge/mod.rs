@@ -3,6 +3,7 @@
 
 pub mod alarm;
 pub mod chain;
+pub mod metric_math;
 pub mod selectors;
 #[cfg(test)]
 mod tests;
