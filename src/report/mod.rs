@@ -9,7 +9,7 @@ pub mod summary;
 
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
-use std::io::BufWriter;
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use crate::csv_safe::neutralise;
@@ -117,7 +117,7 @@ impl ReportWriter {
         write_json_atomically(&self.dir.join(SUMMARY), summary)
     }
 
-    /// Sorts both CSV files by account id (regions in column order) and replaces them
+    /// Sorts both CSV files by account id (each account's rows stay in column order) and replaces them
     /// atomically, then writes the final summary.
     pub fn finish(mut self, summary: &Summary) -> Result<(), String> {
         self.matrix
@@ -126,19 +126,8 @@ impl ReportWriter {
         self.findings
             .flush()
             .map_err(|e| io_error(&self.dir.join(FINDINGS), e))?;
-        let order: BTreeMap<&str, usize> = self
-            .columns
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.as_str(), i))
-            .collect();
-        sort_csv(&self.dir.join(MATRIX), |r| (r[0].clone(), 0))?;
-        sort_csv(&self.dir.join(FINDINGS), |r| {
-            (
-                r[0].clone(),
-                order.get(r[2].as_str()).copied().unwrap_or(usize::MAX),
-            )
-        })?;
+        sort_by_account(&self.dir.join(MATRIX))?;
+        sort_by_account(&self.dir.join(FINDINGS))?;
         self.write_summary(summary)
     }
 }
@@ -200,23 +189,63 @@ fn write_csv(path: &Path, records: impl IntoIterator<Item = Vec<String>>) -> Res
     fs::rename(&tmp, path).map_err(|e| io_error(path, e))
 }
 
-/// Re-reads a CSV written incrementally and rewrites it sorted, keeping the header first.
-fn sort_csv<K: Ord>(path: &Path, key: impl Fn(&Vec<String>) -> K) -> Result<(), String> {
+/// Rewrites a CSV written incrementally so that accounts come in id order, keeping the header
+/// first. Each account's rows were written together and in column order, so whole blocks of
+/// bytes are moved: memory grows with the number of accounts, not with the file's size.
+fn sort_by_account(path: &Path) -> Result<(), String> {
+    let file = File::open(path).map_err(|e| io_error(path, e))?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
-        .from_path(path)
-        .map_err(|e| io_error(path, e))?;
-    let mut records: Vec<Vec<String>> = Vec::new();
-    for r in reader.records() {
-        let r = r.map_err(|e| io_error(path, e))?;
-        records.push(r.iter().map(str::to_string).collect());
+        .from_reader(std::io::BufReader::new(file));
+    let mut header_end = None;
+    let mut blocks: Vec<(String, u64, u64)> = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    loop {
+        let start = reader.position().byte();
+        if !reader
+            .read_byte_record(&mut record)
+            .map_err(|e| io_error(path, e))?
+        {
+            break;
+        }
+        let end = reader.position().byte();
+        if header_end.is_none() {
+            header_end = Some(end);
+            continue;
+        }
+        let id = String::from_utf8_lossy(record.get(0).unwrap_or_default()).into_owned();
+        match blocks.last_mut() {
+            Some(block) if block.0 == id && block.2 == start => block.2 = end,
+            _ => blocks.push((id, start, end)),
+        }
     }
-    if records.is_empty() {
+    let Some(header_end) = header_end else {
         return Ok(());
+    };
+    blocks.sort_by(|a, b| a.0.cmp(&b.0));
+    let tmp = tmp_path(path);
+    {
+        let mut source = File::open(path).map_err(|e| io_error(path, e))?;
+        let mut out = BufWriter::new(File::create(&tmp).map_err(|e| io_error(&tmp, e))?);
+        let ranges =
+            std::iter::once((0, header_end)).chain(blocks.iter().map(|(_, s, e)| (*s, *e)));
+        for (start, end) in ranges {
+            copy_range(&mut source, &mut out, start, end).map_err(|e| io_error(path, e))?;
+        }
+        out.flush().map_err(|e| io_error(&tmp, e))?;
     }
-    let header = records.remove(0);
-    records.sort_by_key(|r| key(r));
-    write_csv(path, std::iter::once(header).chain(records))
+    fs::rename(&tmp, path).map_err(|e| io_error(path, e))
+}
+
+fn copy_range(
+    source: &mut File,
+    out: &mut impl Write,
+    start: u64,
+    end: u64,
+) -> std::io::Result<()> {
+    source.seek(SeekFrom::Start(start))?;
+    std::io::copy(&mut source.take(end - start), out)?;
+    Ok(())
 }
 
 fn tmp_path(path: &Path) -> PathBuf {
