@@ -6,6 +6,8 @@ mod support;
 
 mod accounts;
 mod config_env;
+mod faults;
+mod secrets;
 mod support_selftest;
 
 /// Runs the orgsweep binary with `args`, talking to `em` as the management account (see
