@@ -340,12 +340,14 @@ pub struct Skeleton {
     pub unplanned: Vec<Unplanned>,
 }
 
+/// A manual step is one per (account that acts, reason, trail).
+type ManualKey = (String, Reason, Option<String>);
+
 /// Groups the failing cells by what fixes them. `org_trails` are the ARNs of organization
 /// trails (their log group is the management account's; their manual steps are run there).
 pub fn skeleton(accounts: &[AccountCells<'_>], org_trails: &BTreeSet<String>) -> Skeleton {
     let mut targets: BTreeMap<String, TargetPlan> = BTreeMap::new();
-    let mut manual_cells: BTreeMap<(String, Reason, Option<String>), (String, Vec<Cell>)> =
-        BTreeMap::new();
+    let mut manual_cells: BTreeMap<ManualKey, (String, Vec<Cell>)> = BTreeMap::new();
     let mut unplanned: BTreeMap<(String, Reason), Unplanned> = BTreeMap::new();
 
     for account in accounts {
@@ -834,14 +836,14 @@ pub fn plan_target(skeleton: &TargetPlan, state: &TargetState, cfg: &PlanConfig)
         }
     };
 
-    if state
+    if let Some(a) = state
         .alarms_on_metric
         .iter()
-        .any(|a| alarm_completes(a, &metric, &t.region, &t.account_id))
+        .find(|a| alarm_completes(a, &metric, &t.region, &t.account_id))
     {
         t.notes.push(format!(
-            "an alarm on {}/{} already completes the chain",
-            metric.namespace, metric.metric_name
+            "reuses alarm {} on {}/{}, which already notifies a confirmed subscriber",
+            a.name, metric.namespace, metric.metric_name
         ));
         return t;
     }

@@ -18,3 +18,4 @@ pub fn orgsweep(em: &support::Emulator, args: &[&str]) -> std::process::Output {
         .output()
         .expect("cannot run the orgsweep binary")
 }
+mod remediate;
