@@ -72,11 +72,7 @@ pub async fn discover(
     counter: &CallCounter,
     ous: &[String],
 ) -> Result<Organization, CallFailure> {
-    let client = aws_sdk_organizations::Client::from_conf(
-        aws_sdk_organizations::config::Builder::from(config)
-            .interceptor(counter.clone())
-            .build(),
-    );
+    let client = crate::counted_client!(aws_sdk_organizations, config, counter);
 
     let described = client
         .describe_organization()

@@ -26,15 +26,31 @@ fn cached<C: Clone>(map: &Mutex<HashMap<String, C>>, region: &str, make: impl Fn
     map.entry(region.to_string()).or_insert_with(make).clone()
 }
 
+/// Makes a client of SDK crate `$krate` from an `SdkConfig`, counting its calls into `$counter`
+/// and retrying within the tool's own bounds (see `aws::sdk::retry_partition`). Extra builder
+/// calls (such as `.region(...)`) may follow the counter.
+#[macro_export]
+macro_rules! counted_client {
+    ($krate:ident, $config:expr, $counter:expr $(, .$method:ident($($arg:expr),*))*) => {
+        $krate::Client::from_conf(
+            $krate::config::Builder::from($config)
+                .interceptor($counter.clone())
+                .retry_partition($crate::aws::sdk::retry_partition())
+                $(.$method($($arg),*))*
+                .build(),
+        )
+    };
+}
+
 macro_rules! client_for {
     ($fn_name:ident, $field:ident, $krate:ident) => {
         pub fn $fn_name(&self, region: &str) -> $krate::Client {
             cached(&self.$field, region, || {
-                $krate::Client::from_conf(
-                    $krate::config::Builder::from(&self.config)
-                        .region(Region::new(region.to_string()))
-                        .interceptor(self.counter.clone())
-                        .build(),
+                $crate::counted_client!(
+                    $krate,
+                    &self.config,
+                    self.counter,
+                    .region(Region::new(region.to_string()))
                 )
             })
         }

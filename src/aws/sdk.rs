@@ -65,6 +65,23 @@ pub async fn base_config(settings: &SdkSettings) -> SdkConfig {
     }
 }
 
+/// The retry partition every client uses: the standard retry strategy with an unlimited token
+/// bucket. The SDK's default bucket (500 tokens per service and region, shared by every client in
+/// the process) is a circuit breaker for one application; across thousands of accounts under
+/// sustained throttling it would run dry and fail calls early. Attempts stay bounded by
+/// `sweep.max_attempts` and the backoff, and the per-account timeout bounds the rest.
+pub fn retry_partition() -> aws_smithy_runtime::client::retries::RetryPartition {
+    use aws_smithy_runtime::client::retries::{RetryPartition, TokenBucket};
+    static PARTITION: std::sync::OnceLock<RetryPartition> = std::sync::OnceLock::new();
+    PARTITION
+        .get_or_init(|| {
+            RetryPartition::custom("orgsweep")
+                .token_bucket(TokenBucket::unlimited())
+                .build()
+        })
+        .clone()
+}
+
 /// Who is calling: the management account (or a delegated one) and its partition.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallerIdentity {
@@ -75,11 +92,7 @@ pub struct CallerIdentity {
 
 impl CallerIdentity {
     pub async fn fetch(config: &SdkConfig, counter: &CallCounter) -> Result<Self, CallFailure> {
-        let sts = aws_sdk_sts::Client::from_conf(
-            aws_sdk_sts::config::Builder::from(config)
-                .interceptor(counter.clone())
-                .build(),
-        );
+        let sts = crate::counted_client!(aws_sdk_sts, config, counter);
         let out = sts
             .get_caller_identity()
             .send()

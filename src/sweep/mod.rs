@@ -108,11 +108,7 @@ impl Session {
                 r
             }
         };
-        let sts = aws_sdk_sts::Client::from_conf(
-            aws_sdk_sts::config::Builder::from(&base)
-                .interceptor(counter.clone())
-                .build(),
-        );
+        let sts = crate::counted_client!(aws_sdk_sts, &base, counter);
         Ok(Session {
             config,
             base,
