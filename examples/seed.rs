@@ -269,7 +269,7 @@ const DEMO: &[Row] = &[
         Ou::Root,
         Break::None,
         Extra::DeleteRole,
-        "ASSUME_ROLE_FAILED on AWS; moto ignores the deleted role: PASS",
+        "ERROR ASSUME_ROLE_FAILED (role deleted; the demo proxy refuses the AssumeRole, as AWS does)",
     ),
     row(
         "old-closed",
