@@ -41,6 +41,8 @@ impl OrgAccount {
 /// The organization as seen from its management account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Organization {
+    /// The organization id (`o-…`): plan files are bound to it.
+    pub id: String,
     pub management_account_id: String,
     /// Sorted by account id.
     pub accounts: Vec<OrgAccount>,
@@ -82,6 +84,11 @@ pub async fn discover(
     let management_account_id = described
         .organization()
         .and_then(|o| o.master_account_id())
+        .unwrap_or_default()
+        .to_string();
+    let id = described
+        .organization()
+        .and_then(|o| o.id())
         .unwrap_or_default()
         .to_string();
 
@@ -131,6 +138,7 @@ pub async fn discover(
     let mut accounts: Vec<OrgAccount> = by_id.into_values().collect();
     accounts.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(Organization {
+        id,
         management_account_id,
         accounts,
     })

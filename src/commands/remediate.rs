@@ -54,7 +54,7 @@ pub async fn run(args: RemediateArgs, quiet: bool) -> i32 {
             return e.code;
         }
     };
-    let organization_id = organization_id(&session).await;
+    let organization_id = Some(session.organization.id.clone()).filter(|id| !id.is_empty());
 
     let (plan, check_code) = match &args.plan {
         Some(path) => match load_plan(&session, path, organization_id.as_deref()) {
@@ -142,17 +142,6 @@ pub async fn run(args: RemediateArgs, quiet: bool) -> i32 {
     }
     println!("actions.csv written to {}", dir.display());
     code
-}
-
-/// The organization's id (`o-…`): one `DescribeOrganization` call; `None` if it fails.
-async fn organization_id(session: &Session) -> Option<String> {
-    let client = aws_sdk_organizations::Client::from_conf(
-        aws_sdk_organizations::config::Builder::from(&session.base)
-            .interceptor(session.counter.clone())
-            .build(),
-    );
-    let out = client.describe_organization().send().await.ok()?;
-    out.organization().and_then(|o| o.id()).map(str::to_string)
 }
 
 /// Loads `--plan FILE` and refuses it unless it is this organization's and recent enough.
