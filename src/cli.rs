@@ -34,12 +34,38 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List the organization's accounts (id, name, email, status, parent OU).
+    #[command(
+        after_help = "Examples:\n  orgsweep accounts\n  orgsweep accounts --ous ou-ab12-cd34ef56 --csv > accounts.csv"
+    )]
     Accounts(AccountsArgs),
     /// Sweep the organization and write matrix.csv, findings.csv and summary.json. Never changes anything.
+    #[command(
+        after_help = "Each cell is PASS, FAIL (the reason names the first broken link of the chain that got \
+furthest), ERROR (could not decide: role not assumable, access denied, throttled, timeout) or SKIPPED \
+(region not enabled, account excluded). findings.csv says why, with the chain's resources.\n\n\
+Examples:\n  orgsweep check\n  orgsweep check --regions us-east-1,eu-west-1 --output-dir reports/weekly\n  \
+orgsweep check --ous ou-ab12-cd34ef56 --exclude-accounts 111122223333 --role-name OrgSweepRole"
+    )]
     Check(CheckArgs),
     /// Plan (dry run, the default) or, with --apply, create what the chain lacks.
+    #[command(
+        after_help = "remediate creates only what a chain lacks (metric filter, SNS topic, topic-policy \
+statement, subscriptions from remediation.subscription_endpoints, alarm), on the log group the trail \
+really delivers to, in the account that owns it. It never changes or deletes what it did not create; \
+links it cannot fix safely (no trail, trail not logging, no CloudWatch Logs delivery, ...) are listed \
+with the exact manual step.\n\n\
+A rollout:\n  orgsweep remediate --plan-out plan.json            # review the plan\n  \
+orgsweep remediate --apply --plan plan.json --yes  # apply exactly that plan, then re-check\n  \
+orgsweep remediate --apply --ous ou-ab12-cd34ef56 --max-accounts 20   # one wave"
+    )]
     Remediate(RemediateArgs),
     /// Judge one metric-filter pattern offline: does it catch every failed console sign-in?
+    #[command(
+        after_help = "Exit code 0 when the pattern catches every failed console sign-in the CIS pattern \
+catches, 1 when it does not (or does not parse).\n\nExamples:\n  \
+orgsweep pattern '{ ($.eventName = ConsoleLogin) && ($.errorMessage = \"Failed authentication\") }'\n  \
+orgsweep pattern --json '{ $.eventName = ConsoleLogin && $.userIdentity.type = IAMUser }'"
+    )]
     Pattern(PatternArgs),
 }
 
