@@ -18,4 +18,5 @@ pub fn orgsweep(em: &support::Emulator, args: &[&str]) -> std::process::Output {
         .output()
         .expect("cannot run the orgsweep binary")
 }
+mod least_privilege;
 mod remediate;
