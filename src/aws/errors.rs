@@ -151,10 +151,16 @@ where
         SdkError::TimeoutError(_) => FailureKind::Timeout,
         _ => kind_of(code.as_deref(), status),
     };
-    let message = err
-        .message()
-        .map(str::to_string)
-        .unwrap_or_else(|| DisplayErrorContext(err).to_string());
+    let message = match (err.message(), err) {
+        (Some(m), _) => m.to_string(),
+        (None, SdkError::TimeoutError(_)) => "the call timed out".to_string(),
+        // The emulator's XML or HTML error bodies cannot be parsed by the SDK; its own wording
+        // is then a parser trace, so say what is known instead.
+        (None, SdkError::ServiceError(_) | SdkError::ResponseError(_)) if status.is_some() => {
+            "the error body could not be read".to_string()
+        }
+        (None, _) => DisplayErrorContext(err).to_string(),
+    };
     CallFailure {
         kind,
         operation: operation.to_string(),
