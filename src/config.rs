@@ -12,7 +12,7 @@ use serde::Deserialize;
 use crate::validate;
 
 /// The whole file. Unknown keys are errors, not silently ignored typos.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub access: Access,
@@ -95,15 +95,6 @@ impl Default for Remediation {
     }
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            access: Access::default(),
-            sweep: Sweep::default(),
-            remediation: Remediation::default(),
-        }
-    }
-}
 
 /// A configuration mistake, ready to print.
 #[derive(Debug, Clone, PartialEq, Eq)]
