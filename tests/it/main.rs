@@ -20,3 +20,5 @@ pub fn orgsweep(em: &support::Emulator, args: &[&str]) -> std::process::Output {
 }
 mod least_privilege;
 mod remediate;
+mod check_scenarios;
+mod sweep;
