@@ -15,20 +15,30 @@
 //! 3. With `--apply`: asks for confirmation on a terminal (no terminal: `--yes` is required),
 //!    carries the actions out (see `remediate::apply`), re-checks the touched accounts, and
 //!    writes matrix.csv, findings.csv, summary.json and actions.csv to `--output-dir`.
+//!    actions.csv is written as the actions finish. SIGINT or SIGTERM during the apply starts
+//!    no further action, lets those in flight finish (briefly), prints what was done, leaves
+//!    actions.csv with the finished actions and exits 130 or 143 without a re-check; during
+//!    the re-check, the reports hold the accounts re-checked so far (summary.json says
+//!    `interrupted`), with the same exit codes. A re-run plans only what is left.
 //!
 //! Exit codes: as `check` — from the re-check after `--apply`, from the check for a dry run
 //! (0 all PASS/SKIPPED, 1 a FAIL, 3 an ERROR); 2 for usage errors, a refused plan file, or a
-//! declined confirmation.
+//! declined confirmation; 130 (SIGINT) or 143 (SIGTERM) when interrupted during `--apply`.
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
 
 use futures::stream::{self, StreamExt};
 
 use crate::cli::RemediateArgs;
+use crate::commands::check::stop_signal;
 use crate::organization::OrgAccount;
 use crate::remediate::actions::{self, ActionResult};
+use crate::remediate::apply::ActionRecord;
 use crate::remediate::plan::{
     self, AccountCells, Plan, PlanConfig, Unplanned, PLAN_FORMAT, PLAN_VERSION,
 };
@@ -102,22 +112,49 @@ pub async fn run(args: RemediateArgs, quiet: bool) -> i32 {
         return 2;
     }
 
-    let concurrency = session.config.remediation.action_concurrency;
-    let records = apply::apply(&session, &plan, concurrency).await;
-    println!("\n{}", render::render_results(&records));
-    let (done, skipped, failed) = records
-        .iter()
-        .fold((0, 0, 0), |(d, s, f), r| match r.result {
-            ActionResult::Done(_) => (d + 1, s, f),
-            ActionResult::Skipped(_) => (d, s + 1, f),
-            ActionResult::Failed(_) => (d, s, f + 1),
-        });
-    println!("{done} action(s) done, {skipped} skipped, {failed} failed.\n");
-
     let dir = args
         .output_dir
         .clone()
         .unwrap_or_else(sweep::default_output_dir);
+    // actions.csv first: an output directory that cannot be written stops the run before
+    // anything is changed, and each action's row lands as soon as it finishes.
+    let log = match apply::ActionsLog::create(&dir) {
+        Ok(log) => Mutex::new(log),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let concurrency = session.config.remediation.action_concurrency;
+    let (records, interrupted) =
+        apply_until_stopped(&session, &plan, concurrency, &log, quiet).await;
+    let log = log.into_inner().unwrap_or_else(|p| p.into_inner());
+    if let Some(e) = log.error() {
+        eprintln!("error: writing actions.csv failed: {e}");
+    }
+    println!("\n{}", render::render_results(&records));
+    let (done, skipped, failed) = tally(&records);
+    println!("{done} action(s) done, {skipped} skipped, {failed} failed.\n");
+
+    if let Some(signal) = interrupted {
+        let left = count.saturating_sub(records.len());
+        println!(
+            "Interrupted by {signal}: {} of {count} planned action(s) finished, {left} not done. \
+             {} lists the finished ones. Nothing was re-checked. Run `orgsweep remediate --apply` \
+             again to finish: it re-reads the current state and plans only what is left.",
+            records.len(),
+            dir.join(apply::ACTIONS_CSV).display()
+        );
+        eprintln!("orgsweep remediate --apply was interrupted by {signal}");
+        return signal_exit_code(signal);
+    }
+    // The complete list, in plan order (the rows already on disk are in the order they
+    // finished).
+    if let Err(e) = apply::write_actions_csv(&dir, &records) {
+        eprintln!("error: {e}");
+        return 2;
+    }
+
     let recheck: Vec<OrgAccount> = session
         .organization
         .accounts
@@ -136,12 +173,88 @@ pub async fn run(args: RemediateArgs, quiet: bool) -> i32 {
                 return 2;
             }
         };
-    if let Err(e) = apply::write_actions_csv(&dir, &records) {
-        eprintln!("error: {e}");
-        return 2;
+    if code == SIGINT_EXIT || code == SIGTERM_EXIT {
+        // The re-check was interrupted; its files say so (summary.json `interrupted`).
+        println!(
+            "Interrupted during the re-check: all {} action(s) finished (actions.csv in {}); \
+             the reports hold only the accounts re-checked so far. Run `orgsweep check` for \
+             the full picture.",
+            records.len(),
+            dir.display()
+        );
+        eprintln!("orgsweep remediate --apply was interrupted during the re-check");
+        return code;
     }
     println!("actions.csv written to {}", dir.display());
     code
+}
+
+const SIGINT_EXIT: i32 = 130;
+const SIGTERM_EXIT: i32 = 143;
+/// How long the actions in flight get to finish after an interruption (a second signal stops
+/// at once).
+const GRACE: Duration = Duration::from_secs(10);
+
+/// The conventional exit code for a run ended by `signal` (128 + its number).
+fn signal_exit_code(signal: &str) -> i32 {
+    if signal == "SIGTERM" {
+        SIGTERM_EXIT
+    } else {
+        SIGINT_EXIT
+    }
+}
+
+/// Runs the apply, each finished action's row going to `log`. On SIGINT/SIGTERM no further
+/// action starts; the actions in flight get [`GRACE`] to finish (a second signal cuts them
+/// short: the re-run re-reads whatever they did). Returns the finished actions' records and
+/// the signal, if one came.
+async fn apply_until_stopped(
+    session: &Session,
+    plan: &Plan,
+    concurrency: usize,
+    log: &Mutex<apply::ActionsLog>,
+    quiet: bool,
+) -> (Vec<ActionRecord>, Option<&'static str>) {
+    let stop = AtomicBool::new(false);
+    let on_record = |r: &ActionRecord| {
+        log.lock().unwrap_or_else(|p| p.into_inner()).append(r);
+    };
+    let applying = apply::apply(session, plan, concurrency, &stop, &on_record);
+    tokio::pin!(applying);
+    let signal = tokio::select! {
+        records = &mut applying => return (records, None),
+        signal = stop_signal() => signal,
+    };
+    stop.store(true, Ordering::SeqCst);
+    if !quiet {
+        eprintln!(
+            "\n{signal}: no further action will start; waiting up to {}s for the action(s) in \
+             flight (send it again to stop at once)",
+            GRACE.as_secs()
+        );
+    }
+    let finished = tokio::select! {
+        records = &mut applying => Some(records),
+        _ = stop_signal() => None,
+        _ = tokio::time::sleep(GRACE) => None,
+    };
+    let records = finished.unwrap_or_else(|| {
+        log.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .records()
+            .to_vec()
+    });
+    (records, Some(signal))
+}
+
+fn tally(records: &[ActionRecord]) -> (usize, usize, usize) {
+    records
+        .iter()
+        .fold((0, 0, 0), |(d, s, f), r| match r.result {
+            ActionResult::Done(_) => (d + 1, s, f),
+            ActionResult::Skipped(_) => (d, s + 1, f),
+            ActionResult::Failed(_) => (d, s, f + 1),
+        })
 }
 
 /// Loads `--plan FILE` and refuses it unless it is this organization's and recent enough.

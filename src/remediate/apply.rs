@@ -5,9 +5,15 @@
 //! fresh plan no longer has is skipped as no longer needed. Each action then re-reads what it
 //! would change (see [`super::actions`]). A failed action is reported and the others go on;
 //! only actions that need what failed (a log group, a topic) are not attempted.
+//!
+//! Each action's row goes to actions.csv as soon as it finishes ([`ActionsLog`]). When the run
+//! is interrupted, no further action starts; the rows on disk are exactly the finished actions,
+//! and a re-run re-reads the state and plans only what is left.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::stream::{self, StreamExt};
 
@@ -28,12 +34,28 @@ pub struct ActionRecord {
 }
 
 pub const ACTIONS_CSV: &str = "actions.csv";
+const ACTIONS_HEADER: [&str; 5] = ["account", "region", "action", "resource", "result"];
 
-/// Applies every target of `plan`; returns one record per planned action, in plan order.
-pub async fn apply(session: &Session, plan: &Plan, concurrency: usize) -> Vec<ActionRecord> {
+/// Applies every target of `plan`; returns one record per action it got to, in plan order.
+///
+/// `on_record` sees each record as soon as its action finishes (for actions.csv). Once `stop`
+/// is set (an interruption), no further action starts: the actions in flight finish, and the
+/// rest of the plan gets no record.
+pub async fn apply(
+    session: &Session,
+    plan: &Plan,
+    concurrency: usize,
+    stop: &AtomicBool,
+    on_record: &(dyn Fn(&ActionRecord) + Sync),
+) -> Vec<ActionRecord> {
     let mut done: Vec<(usize, Vec<ActionRecord>)> = stream::iter(plan.targets.iter().enumerate())
         .filter(|(_, t)| std::future::ready(!t.actions.is_empty()))
-        .map(|(i, t)| async move { (i, apply_target(session, plan, t).await) })
+        .map(|(i, t)| async move {
+            if stop.load(Ordering::SeqCst) {
+                return (i, Vec::new());
+            }
+            (i, apply_target(session, plan, t, stop, on_record).await)
+        })
         .buffer_unordered(concurrency.max(1))
         .collect()
         .await;
@@ -51,12 +73,22 @@ fn record(t: &TargetPlan, a: &Action, result: ActionResult) -> ActionRecord {
     }
 }
 
-/// The actions of one target, in order.
-pub async fn apply_target(session: &Session, plan: &Plan, t: &TargetPlan) -> Vec<ActionRecord> {
+/// The actions of one target, in order; stops before the next action once `stop` is set.
+pub async fn apply_target(
+    session: &Session,
+    plan: &Plan,
+    t: &TargetPlan,
+    stop: &AtomicBool,
+    on_record: &(dyn Fn(&ActionRecord) + Sync),
+) -> Vec<ActionRecord> {
     let all_failed = |why: String| -> Vec<ActionRecord> {
         t.actions
             .iter()
-            .map(|a| record(t, a, ActionResult::Failed(why.clone())))
+            .map(|a| {
+                let r = record(t, a, ActionResult::Failed(why.clone()));
+                on_record(&r);
+                r
+            })
             .collect()
     };
     let clients = match session.clients_for(&t.account_id).await {
@@ -72,6 +104,9 @@ pub async fn apply_target(session: &Session, plan: &Plan, t: &TargetPlan) -> Vec
             let mut records = Vec::new();
             let mut blocked: Option<String> = None;
             for a in &t.actions {
+                if stop.load(Ordering::SeqCst) {
+                    break;
+                }
                 let result = if let Some(why) = &blocked {
                     ActionResult::Skipped(format!("not attempted: {why}"))
                 } else if fresh.conflicts.is_empty() && !still.contains(&a.key()) {
@@ -90,7 +125,9 @@ pub async fn apply_target(session: &Session, plan: &Plan, t: &TargetPlan) -> Vec
                         _ => {}
                     }
                 }
-                records.push(record(t, a, result));
+                let r = record(t, a, result);
+                on_record(&r);
+                records.push(r);
             }
             records
         }
@@ -99,24 +136,94 @@ pub async fn apply_target(session: &Session, plan: &Plan, t: &TargetPlan) -> Vec
     records
 }
 
-/// Writes actions.csv (`account,region,action,resource,result`) into `dir`.
+fn csv_cells(r: &ActionRecord) -> [String; 5] {
+    [
+        r.account_id.clone(),
+        r.region.clone(),
+        r.action.clone(),
+        r.resource.clone(),
+        r.result.cell(),
+    ]
+    .map(|c| neutralise(&c).into_owned())
+}
+
+/// actions.csv while an apply runs: the header at once, then each action's row as it finishes,
+/// flushed, so an interrupted run leaves whole rows of the finished actions.
+#[derive(Debug)]
+pub struct ActionsLog {
+    path: PathBuf,
+    writer: csv::Writer<File>,
+    records: Vec<ActionRecord>,
+    error: Option<String>,
+}
+
+impl ActionsLog {
+    /// Creates `dir` and `dir/actions.csv` with its header.
+    pub fn create(dir: &Path) -> Result<ActionsLog, String> {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            format!(
+                "cannot create the output directory {}: {e}; pass a writable --output-dir",
+                dir.display()
+            )
+        })?;
+        let path = dir.join(ACTIONS_CSV);
+        let mut writer =
+            csv::Writer::from_path(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        writer
+            .write_record(ACTIONS_HEADER)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        writer
+            .flush()
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(ActionsLog {
+            path,
+            writer,
+            records: Vec::new(),
+            error: None,
+        })
+    }
+
+    /// Appends one row and flushes it. A write error is kept (see [`ActionsLog::error`]); the
+    /// apply goes on.
+    pub fn append(&mut self, r: &ActionRecord) {
+        self.records.push(r.clone());
+        if self.error.is_some() {
+            return;
+        }
+        let written = self
+            .writer
+            .write_record(csv_cells(r))
+            .map_err(|e| e.to_string())
+            .and_then(|_| self.writer.flush().map_err(|e| e.to_string()));
+        if let Err(e) = written {
+            self.error = Some(format!("{}: {e}", self.path.display()));
+        }
+    }
+
+    /// The records appended so far, in the order they finished.
+    pub fn records(&self) -> &[ActionRecord] {
+        &self.records
+    }
+
+    /// The first write error, if any.
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+}
+
+/// Writes actions.csv (`account,region,action,resource,result`) into `dir`, whole: into a
+/// temporary file first, then renamed over actions.csv.
 pub fn write_actions_csv(dir: &Path, records: &[ActionRecord]) -> Result<(), String> {
     let path = dir.join(ACTIONS_CSV);
+    let tmp = dir.join(format!(".{ACTIONS_CSV}.tmp"));
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let mut w = csv::Writer::from_path(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let io = |e: csv::Error| format!("{}: {e}", path.display());
-    w.write_record(["account", "region", "action", "resource", "result"])
-        .map_err(io)?;
+    let mut w = csv::Writer::from_path(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    let io = |e: csv::Error| format!("{}: {e}", tmp.display());
+    w.write_record(ACTIONS_HEADER).map_err(io)?;
     for r in records {
-        let cells = [
-            r.account_id.clone(),
-            r.region.clone(),
-            r.action.clone(),
-            r.resource.clone(),
-            r.result.cell(),
-        ];
-        w.write_record(cells.iter().map(|c| neutralise(c).into_owned()))
-            .map_err(io)?;
+        w.write_record(csv_cells(r)).map_err(io)?;
     }
-    w.flush().map_err(|e| format!("{}: {e}", path.display()))
+    w.flush().map_err(|e| format!("{}: {e}", tmp.display()))?;
+    drop(w);
+    std::fs::rename(&tmp, &path).map_err(|e| format!("{}: {e}", path.display()))
 }

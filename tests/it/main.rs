@@ -22,3 +22,4 @@ mod least_privilege;
 mod remediate;
 mod check_scenarios;
 mod sweep;
+mod remediate_faults;
