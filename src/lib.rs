@@ -17,6 +17,7 @@ pub mod organization;
 pub mod pattern;
 pub mod remediate;
 pub mod report;
+pub mod signals;
 pub mod sweep;
 pub mod validate;
 pub mod verdict;

@@ -191,7 +191,7 @@ async fn read_chain(clients: &AccountClients, trail: &TrailFacts) -> Option<Trai
             let account = target.account.to_string();
             let metrics: Vec<&mut MetricTransformation> = filters
                 .iter_mut()
-                .filter(|f| crate::pattern::judge_cached(&f.pattern).catches_all)
+                .filter(|f| crate::judge::chain::pattern_problem(&f.pattern).is_none())
                 .flat_map(|f| f.transformations.iter_mut())
                 .collect();
             let alarms = join_all(

@@ -93,7 +93,7 @@ pub async fn sweep_to_files(
         });
         tokio::select! {
             _ = sweep => None,
-            signal = stop_signal() => Some(signal),
+            signal = crate::signals::first() => Some(signal),
         }
     };
     bar.finish_and_clear();
@@ -108,7 +108,7 @@ pub async fn sweep_to_files(
             summary.interrupted = Some(signal.to_string());
             writer.write_summary(&summary)?;
             eprint!("{}", screen::render(&summary, &worst, dir));
-            return Ok(if signal == "SIGTERM" { 143 } else { 130 });
+            return Ok(crate::signals::exit_code(signal));
         }
         None => {
             summary.complete = true;
@@ -118,28 +118,4 @@ pub async fn sweep_to_files(
     };
     print!("{}", screen::render(&summary, &worst, dir));
     Ok(code)
-}
-
-/// Resolves on SIGINT (Ctrl-C) or SIGTERM, naming the signal.
-pub async fn stop_signal() -> &'static str {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let mut term = match signal(SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                return "SIGINT";
-            }
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => "SIGINT",
-            _ = term.recv() => "SIGTERM",
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-        "SIGINT"
-    }
 }

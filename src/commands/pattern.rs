@@ -4,11 +4,13 @@
 //!   orgsweep pattern '{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }'
 //!   orgsweep pattern --json '{ $.eventName = ConsoleLogin }'
 //!
-//! Exit code 0 when the pattern catches every failed console sign-in the CIS pattern catches,
-//! 1 when it does not — a pattern that does not parse is a verdict on the pattern too (1), not
-//! a usage error. `--json` prints one JSON object: `parse_ok`, `error`, `catches_all`,
+//! Exit code 0 when a metric filter with this pattern serves the control — it catches every
+//! failed console sign-in the CIS pattern catches and does not match successful sign-ins — and
+//! 1 when it does not (the `check` judge's rule, `judge::chain::verdict_problem`). A pattern
+//! that does not parse is a verdict on the pattern too (1), not a usage error. `--json` prints one JSON object: `parse_ok`, `error`, `catches_all`,
 //! `matches_success`, `strict_cis`, `explanation`.
 
+use crate::judge::chain::verdict_problem;
 use crate::pattern::{judge, PatternVerdict};
 
 /// Judges `pattern`, prints the verdict to stdout and returns the process exit code.
@@ -28,9 +30,9 @@ pub fn run(json: bool, pattern: &str) -> i32 {
     exit_code(&v)
 }
 
-/// 0 when the pattern catches every failed sign-in, 1 otherwise.
+/// 0 when a filter with this pattern passes the check's pattern link, 1 otherwise.
 pub fn exit_code(v: &PatternVerdict) -> i32 {
-    if v.catches_all {
+    if verdict_problem(v).is_none() {
         0
     } else {
         1
@@ -48,10 +50,12 @@ pub fn human(pattern: &str, v: &PatternVerdict) -> String {
             s.push_str(&format!("                  {}\n", caret(pattern, off)));
         }
     }
-    let verdict = if v.catches_all {
-        "PASS"
-    } else {
-        "FAIL (PATTERN_TOO_NARROW)"
+    let problem = verdict_problem(v);
+    let verdict = match &problem {
+        None => "PASS".to_string(),
+        // A pattern that catches everything but also successful sign-ins fails for noise.
+        Some((reason, why)) if v.catches_all => format!("FAIL ({reason}): {why}"),
+        Some((reason, _)) => format!("FAIL ({reason})"),
     };
     s.push_str(&format!("verdict:          {verdict}\n"));
     s.push_str(&format!("parses:           {}\n", yes_no(v.parse_ok)));

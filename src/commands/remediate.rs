@@ -35,7 +35,6 @@ use std::time::Duration;
 use futures::stream::{self, StreamExt};
 
 use crate::cli::RemediateArgs;
-use crate::commands::check::stop_signal;
 use crate::organization::OrgAccount;
 use crate::remediate::actions::{self, ActionResult};
 use crate::remediate::apply::ActionRecord;
@@ -146,7 +145,7 @@ pub async fn run(args: RemediateArgs, quiet: bool) -> i32 {
             dir.join(apply::ACTIONS_CSV).display()
         );
         eprintln!("orgsweep remediate --apply was interrupted by {signal}");
-        return signal_exit_code(signal);
+        return crate::signals::exit_code(signal);
     }
     // The complete list, in plan order (the rows already on disk are in the order they
     // finished).
@@ -173,7 +172,7 @@ pub async fn run(args: RemediateArgs, quiet: bool) -> i32 {
                 return 2;
             }
         };
-    if code == SIGINT_EXIT || code == SIGTERM_EXIT {
+    if code == crate::signals::exit_code("SIGINT") || code == crate::signals::exit_code("SIGTERM") {
         // The re-check was interrupted; its files say so (summary.json `interrupted`).
         println!(
             "Interrupted during the re-check: all {} action(s) finished (actions.csv in {}); \
@@ -189,20 +188,9 @@ pub async fn run(args: RemediateArgs, quiet: bool) -> i32 {
     code
 }
 
-const SIGINT_EXIT: i32 = 130;
-const SIGTERM_EXIT: i32 = 143;
 /// How long the actions in flight get to finish after an interruption (a second signal stops
 /// at once).
 const GRACE: Duration = Duration::from_secs(10);
-
-/// The conventional exit code for a run ended by `signal` (128 + its number).
-fn signal_exit_code(signal: &str) -> i32 {
-    if signal == "SIGTERM" {
-        SIGTERM_EXIT
-    } else {
-        SIGINT_EXIT
-    }
-}
 
 /// Runs the apply, each finished action's row going to `log`. On SIGINT/SIGTERM no further
 /// action starts; the actions in flight get [`GRACE`] to finish (a second signal cuts them
@@ -223,7 +211,7 @@ async fn apply_until_stopped(
     tokio::pin!(applying);
     let signal = tokio::select! {
         records = &mut applying => return (records, None),
-        signal = stop_signal() => signal,
+        signal = crate::signals::first() => signal,
     };
     stop.store(true, Ordering::SeqCst);
     if !quiet {
@@ -235,7 +223,7 @@ async fn apply_until_stopped(
     }
     let finished = tokio::select! {
         records = &mut applying => Some(records),
-        _ = stop_signal() => None,
+        _ = crate::signals::nth(2) => None,
         _ = tokio::time::sleep(GRACE) => None,
     };
     let records = finished.unwrap_or_else(|| {

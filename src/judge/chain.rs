@@ -277,6 +277,40 @@ fn log_group_links(
     .expect("filters is not empty")
 }
 
+/// Why a filter pattern does not serve the control, or `None` when it does: it must parse,
+/// catch every failed console sign-in the CIS pattern catches, and not match successful
+/// sign-ins — an alarm that fires on every sign-in (`||` in place of `&&`, or `eventName`
+/// alone) no longer tells anyone about failures. The one place this rule lives: the judge, the
+/// collector and the remediation planner all ask here.
+pub fn pattern_problem(pattern: &str) -> Option<(Reason, String)> {
+    verdict_problem(&crate::pattern::judge_cached(pattern))
+}
+
+/// [`pattern_problem`] for a verdict already at hand.
+pub fn verdict_problem(verdict: &crate::pattern::PatternVerdict) -> Option<(Reason, String)> {
+    if !verdict.parse_ok {
+        return Some((
+            Reason::PatternInvalid,
+            format!(
+                "the pattern is not valid: {}",
+                verdict.error.as_deref().unwrap_or("parse error")
+            ),
+        ));
+    }
+    if !verdict.catches_all {
+        return Some((Reason::PatternTooNarrow, verdict.explanation.clone()));
+    }
+    if verdict.matches_success {
+        return Some((
+            Reason::PatternTooNarrow,
+            "the pattern also matches successful console sign-ins (for example `||` in place of `&&`), \
+             so its alarm would fire on every sign-in instead of on failures; use the CIS pattern"
+                .to_string(),
+        ));
+    }
+    None
+}
+
 fn filter_links(
     filter: &MetricFilterFacts,
     region: &str,
@@ -285,24 +319,11 @@ fn filter_links(
 ) -> Outcome {
     let mut chain = chain.clone();
     chain.filter_name = Some(filter.name.clone());
-    let verdict = crate::pattern::judge_cached(&filter.pattern);
-    if !verdict.parse_ok {
+    if let Some((reason, why)) = pattern_problem(&filter.pattern) {
         return Outcome::broken(
             Link::Pattern,
-            Reason::PatternInvalid,
-            format!(
-                "filter {}: the pattern is not valid: {}",
-                filter.name,
-                verdict.error.as_deref().unwrap_or("parse error")
-            ),
-            &chain,
-        );
-    }
-    if !verdict.catches_all {
-        return Outcome::broken(
-            Link::Pattern,
-            Reason::PatternTooNarrow,
-            format!("filter {}: {}", filter.name, verdict.explanation),
+            reason,
+            format!("filter {}: {why}", filter.name),
             &chain,
         );
     }

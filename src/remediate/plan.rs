@@ -568,7 +568,7 @@ pub fn choose_metric(
     let mut sorted: Vec<&MetricFilterFacts> = filters.iter().collect();
     sorted.sort_by_key(|f| (f.name != cfg.filter_name, f.name.clone()));
     for f in &sorted {
-        if !crate::pattern::judge_cached(&f.pattern).catches_all {
+        if crate::judge::chain::pattern_problem(&f.pattern).is_some() {
             continue;
         }
         if let Some(m) = f.transformations.iter().find(|m| counts_events(m)) {
@@ -581,12 +581,8 @@ pub fn choose_metric(
         }
     }
     if let Some(taken) = filters.iter().find(|f| f.name == cfg.filter_name) {
-        let verdict = crate::pattern::judge_cached(&taken.pattern);
-        let why = if !verdict.catches_all {
-            format!(
-                "its pattern `{}` does not catch every failed console sign-in",
-                taken.pattern
-            )
+        let why = if let Some((_, problem)) = crate::judge::chain::pattern_problem(&taken.pattern) {
+            format!("its pattern `{}` does not serve: {problem}", taken.pattern)
         } else {
             "it publishes no metric whose value counts each event".to_string()
         };

@@ -241,11 +241,9 @@ fn check_action(
             validate::resource_name(metric_namespace, 255)
                 .map_err(|m| format!("metric_namespace: {m}"))?;
             validate::resource_name(metric_name, 255).map_err(|m| format!("metric_name: {m}"))?;
-            let verdict = crate::pattern::judge(filter_pattern);
-            if !verdict.catches_all {
+            if let Some((_, problem)) = crate::judge::chain::pattern_problem(filter_pattern) {
                 return Err(format!(
-                    "filter_pattern `{filter_pattern}` does not catch every failed console sign-in: {}",
-                    verdict.error.unwrap_or(verdict.explanation)
+                    "filter_pattern `{filter_pattern}` does not serve the control: {problem}"
                 ));
             }
             if metric_value.trim().parse::<f64>().map_or(true, |v| v < 1.0) {

@@ -892,7 +892,6 @@ async fn a_compliant_member_with_17_regions_costs_ten_calls() {
 /// catches every failed sign-in but also matches successful ones (`matches_success`), yet the
 /// chain judge passes it: the alarm would fire on every console sign-in.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "bug in src/judge: an `||` pattern (matches successful sign-ins) is judged PASS; DESIGN.md §1 says it fails"]
 async fn or_pattern_that_matches_successful_sign_ins_fails() {
     let moto = Moto::start();
     let ids = org_with_members(&moto, &["or-pattern"]).await;
