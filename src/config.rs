@@ -95,7 +95,6 @@ impl Default for Remediation {
     }
 }
 
-
 /// A configuration mistake, ready to print.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {

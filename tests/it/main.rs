@@ -18,8 +18,8 @@ pub fn orgsweep(em: &support::Emulator, args: &[&str]) -> std::process::Output {
         .output()
         .expect("cannot run the orgsweep binary")
 }
+mod check_scenarios;
 mod least_privilege;
 mod remediate;
-mod check_scenarios;
-mod sweep;
 mod remediate_faults;
+mod sweep;
