@@ -10,7 +10,7 @@ use std::hint::black_box;
 use std::path::PathBuf;
 
 fn records() -> Vec<String> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/events");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/events");
     let mut out = Vec::new();
     let mut names: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("sample records in {}: {e}", dir.display()))

@@ -121,7 +121,7 @@ fn token_soup() -> impl Strategy<Value = String> {
 
 fn sample(name: &str) -> J {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/events")
+        .join("tests/fixtures/events")
         .join(name);
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("sample record {} is needed: {e}", path.display()));

@@ -243,7 +243,7 @@ const OTHER_FAILURES: [&str; 3] = [
 
 /// One sample record as CloudWatch Logs receives it: compact one-line JSON.
 fn record(name: &str) -> String {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/events");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/events");
     let path = dir.join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
@@ -265,7 +265,7 @@ fn cis_pattern_on_the_sample_records() {
         assert!(!matches(&p, &record(r)), "CIS must not catch {r}");
     }
     // pretty-printed records are JSON too
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/events");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/events");
     let pretty = std::fs::read_to_string(dir.join(MUST_CATCH[1])).unwrap();
     assert!(matches(&p, &pretty));
 }
