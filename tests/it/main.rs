@@ -18,6 +18,7 @@ pub fn orgsweep(em: &support::Emulator, args: &[&str]) -> std::process::Output {
         .output()
         .expect("cannot run the orgsweep binary")
 }
+mod bad_input;
 mod check_scenarios;
 mod least_privilege;
 mod remediate;
