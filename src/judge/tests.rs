@@ -540,10 +540,15 @@ fn a_pattern_that_also_matches_successful_sign_ins_fails() {
         first_filter(&mut t).pattern = noisy.into();
         let v = judge_one(t);
         assert_eq!(cells(&v), all("FAIL", "PATTERN_TOO_NARROW"), "{noisy}");
-        assert!(v["us-east-1"].detail.contains("successful"), "{}", v["us-east-1"].detail);
+        assert!(
+            v["us-east-1"].detail.contains("successful"),
+            "{}",
+            v["us-east-1"].detail
+        );
     }
     // Broader without the noise passes: any error message on a console sign-in.
     let mut t = trail(ACCT, "t");
-    first_filter(&mut t).pattern = r#"{ ($.eventName = ConsoleLogin) && ($.errorMessage = *) }"#.into();
+    first_filter(&mut t).pattern =
+        r#"{ ($.eventName = ConsoleLogin) && ($.errorMessage = *) }"#.into();
     assert_eq!(cells(&judge_one(t)), all("PASS", "COMPLIANT"));
 }
