@@ -18,6 +18,45 @@ pub fn orgsweep(em: &support::Emulator, args: &[&str]) -> std::process::Output {
         .output()
         .expect("cannot run the orgsweep binary")
 }
+/// Bytes as text, for assertions and messages.
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A run's exit code, stdout and stderr, for assertion messages.
+pub fn explain(out: &std::process::Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status.code(),
+        text(&out.stdout),
+        text(&out.stderr)
+    )
+}
+
+/// A plan file written by `remediate --plan-out`.
+pub fn read_plan(path: &std::path::Path) -> orgsweep::remediate::Plan {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).expect("the plan file is a Plan")
+}
+
+/// `account → region → (status, reason)` from a report directory's findings.csv.
+pub fn findings(
+    dir: &std::path::Path,
+) -> std::collections::BTreeMap<String, std::collections::BTreeMap<String, (String, String)>> {
+    let mut reader = csv::Reader::from_path(dir.join("findings.csv")).expect("findings.csv");
+    let mut cells: std::collections::BTreeMap<
+        String,
+        std::collections::BTreeMap<String, (String, String)>,
+    > = Default::default();
+    for r in reader.records() {
+        let r = r.expect("findings.csv: valid CSV");
+        cells
+            .entry(r[0].to_string())
+            .or_default()
+            .insert(r[2].to_string(), (r[3].to_string(), r[4].to_string()));
+    }
+    cells
+}
+
 mod bad_input;
 mod check_scenarios;
 mod least_privilege;

@@ -3,7 +3,6 @@
 //! their reasons and manual steps, conflicts untouched), applied again (zero actions, no
 //! duplicates in the emulator), and plan files that must be refused.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -11,10 +10,10 @@ use futures::future::join_all;
 use orgsweep::remediate::plan::{Action, Plan};
 use orgsweep::verdict::Reason;
 
-use crate::orgsweep;
 use crate::support::chain::{CIS_PATTERN_REORDERED, NARROW_PATTERN};
 use crate::support::seed::{self, Account, AlarmSpec, NewAccount};
 use crate::support::{seed_chain, ChainSpec, Emulator, Moto, MANAGEMENT_ACCOUNT_ID};
+use crate::{explain, findings, orgsweep, read_plan, text};
 
 const HOME: &str = "us-east-1";
 const OTHER: &str = "eu-west-1";
@@ -23,19 +22,6 @@ const FILTER: &str = "orgsweep-console-auth-failures";
 const ALARM: &str = "orgsweep-console-auth-failures";
 const TOPIC: &str = "orgsweep-security-alarms";
 const ENDPOINT: &str = "security@example.com";
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn explain(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status.code(),
-        text(&out.stdout),
-        text(&out.stderr)
-    )
-}
 
 /// A config file with one email endpoint.
 fn config(dir: &Path) -> PathBuf {
@@ -59,24 +45,6 @@ fn remediate(em: &Emulator, config: &Path, extra: &[&str]) -> Output {
     ];
     args.extend_from_slice(extra);
     orgsweep(em, &args)
-}
-
-fn read_plan(path: &Path) -> Plan {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).expect("the plan file is a Plan")
-}
-
-/// `account → region → (status, reason)` from findings.csv.
-fn findings(dir: &Path) -> BTreeMap<String, BTreeMap<String, (String, String)>> {
-    let mut reader = csv::Reader::from_path(dir.join("findings.csv")).expect("findings.csv");
-    let mut cells: BTreeMap<String, BTreeMap<String, (String, String)>> = BTreeMap::new();
-    for r in reader.records() {
-        let r = r.unwrap();
-        cells
-            .entry(r[0].to_string())
-            .or_default()
-            .insert(r[2].to_string(), (r[3].to_string(), r[4].to_string()));
-    }
-    cells
 }
 
 /// What exists in one account and region: filters per (log group, name), subscriptions of

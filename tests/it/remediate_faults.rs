@@ -13,7 +13,7 @@
 //!
 //! Figures go to stderr (`--nocapture`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
@@ -24,6 +24,7 @@ use orgsweep::remediate::plan::Plan;
 use crate::support::fault_proxy::{FaultProxy, Rule};
 use crate::support::seed::{self, Account, NewAccount};
 use crate::support::{seed_chain, Break, ChainSpec, Emulator, Moto, MANAGEMENT_ACCOUNT_ID};
+use crate::{explain, findings, read_plan, text};
 
 const HOME: &str = "us-east-1";
 const OTHER: &str = "eu-west-1";
@@ -41,19 +42,6 @@ const WRITES: &[&str] = &[
     "Subscribe",
     "PutMetricAlarm",
 ];
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn explain(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status.code(),
-        text(&out.stdout),
-        text(&out.stderr)
-    )
-}
 
 /// A config with quick retries (12 attempts, 10-200 ms), one email endpoint, and extra
 /// `[sweep]` and `[remediation]` lines.
@@ -86,10 +74,6 @@ async fn remediate(em: &Emulator, cfg: &Path, extra: &[&str]) -> (Output, Durati
     (out, started.elapsed())
 }
 
-fn read_plan(path: &Path) -> Plan {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).expect("the plan file is a Plan")
-}
-
 /// `(account, action name)` of every planned action.
 fn planned(plan: &Plan) -> BTreeSet<(String, String)> {
     plan.targets
@@ -100,20 +84,6 @@ fn planned(plan: &Plan) -> BTreeSet<(String, String)> {
                 .map(|a| (t.account_id.clone(), a.name().to_string()))
         })
         .collect()
-}
-
-/// `account → region → (status, reason)` from findings.csv.
-fn findings(dir: &Path) -> BTreeMap<String, BTreeMap<String, (String, String)>> {
-    let mut reader = csv::Reader::from_path(dir.join("findings.csv")).expect("findings.csv");
-    let mut cells: BTreeMap<String, BTreeMap<String, (String, String)>> = BTreeMap::new();
-    for r in reader.records() {
-        let r = r.expect("findings.csv: valid CSV");
-        cells
-            .entry(r[0].to_string())
-            .or_default()
-            .insert(r[2].to_string(), (r[3].to_string(), r[4].to_string()));
-    }
-    cells
 }
 
 /// One row of actions.csv.
