@@ -252,16 +252,6 @@ impl Config {
     pub fn account_timeout(&self) -> Duration {
         Duration::from_secs(self.sweep.account_timeout_seconds)
     }
-
-    /// Retry and timeout settings for the SDK clients.
-    pub fn sdk_settings(&self) -> crate::aws::SdkSettings {
-        crate::aws::SdkSettings {
-            max_attempts: self.sweep.max_attempts,
-            initial_backoff: Duration::from_millis(self.sweep.initial_backoff_ms),
-            max_backoff: Duration::from_millis(self.sweep.max_backoff_ms),
-            ..crate::aws::SdkSettings::default()
-        }
-    }
 }
 
 fn in_range(value: u64, min: u64, max: u64) -> Result<(), String> {

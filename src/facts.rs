@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::aws::CallFailure;
+use crate::failure::CallFailure;
 
 pub type Fetched<T> = Result<T, CallFailure>;
 
@@ -188,6 +188,22 @@ pub fn parse_arn(arn: &str) -> Option<ArnParts<'_>> {
         region: it.next()?,
         account: it.next()?,
         resource: it.next()?,
+    })
+}
+
+/// Where a log group ARN points.
+pub struct LogGroupRef<'a> {
+    pub region: &'a str,
+    pub account: &'a str,
+    pub name: &'a str,
+}
+
+pub fn log_group_ref(arn: &str) -> Option<LogGroupRef<'_>> {
+    let parts = parse_arn(normalize_log_group_arn(arn))?;
+    Some(LogGroupRef {
+        region: parts.region,
+        account: parts.account,
+        name: log_group_name(arn)?,
     })
 }
 

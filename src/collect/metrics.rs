@@ -8,26 +8,10 @@ use aws_sdk_cloudwatch::types as cw;
 use crate::aws::errors::classify;
 use crate::aws::{AccountClients, CallFailure, FailureKind};
 use crate::facts::{
-    log_group_name, normalize_log_group_arn, parse_arn, AlarmFacts, AlarmMetric, LogGroupFacts,
-    MetricFilterFacts, MetricQuery, MetricStat, MetricTransformation, SubscriptionFacts,
-    TopicFacts,
+    log_group_ref, normalize_log_group_arn, parse_arn, AlarmFacts, AlarmMetric, LogGroupFacts,
+    LogGroupRef, MetricFilterFacts, MetricQuery, MetricStat, MetricTransformation,
+    SubscriptionFacts, TopicFacts,
 };
-
-/// Where a log group ARN points.
-pub struct LogGroupRef<'a> {
-    pub region: &'a str,
-    pub account: &'a str,
-    pub name: &'a str,
-}
-
-pub fn log_group_ref(arn: &str) -> Option<LogGroupRef<'_>> {
-    let parts = parse_arn(normalize_log_group_arn(arn))?;
-    Some(LogGroupRef {
-        region: parts.region,
-        account: parts.account,
-        name: log_group_name(arn)?,
-    })
-}
 
 /// Looks the group up by name where its ARN says, and reads its filters (in parallel).
 pub async fn log_group(clients: &AccountClients, arn: &str) -> Result<LogGroupFacts, CallFailure> {
@@ -197,6 +181,28 @@ pub async fn all_alarms(
             _ => return Ok(found),
         }
     }
+}
+
+/// `DescribeAlarms --alarm-names NAME`: the metric alarm of that name, if there is one. What a
+/// write re-reads before it creates an alarm, without listing the region's alarms.
+pub async fn alarm_named(
+    clients: &AccountClients,
+    region: &str,
+    name: &str,
+) -> Result<Option<AlarmFacts>, CallFailure> {
+    let out = clients
+        .cloudwatch(region)
+        .describe_alarms()
+        .alarm_types(cw::AlarmType::MetricAlarm)
+        .alarm_names(name)
+        .send()
+        .await
+        .map_err(|e| classify("CloudWatch:DescribeAlarms", &e).in_region(region))?;
+    Ok(out
+        .metric_alarms()
+        .iter()
+        .find(|a| a.alarm_name() == Some(name))
+        .map(alarm_of))
 }
 
 fn dimensions_of(d: &[cw::Dimension]) -> BTreeMap<String, String> {

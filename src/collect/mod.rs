@@ -186,7 +186,7 @@ async fn read_chain(clients: &AccountClients, trail: &TrailFacts) -> Option<Trai
     if let (Some(arn), Some(Ok(group))) = (config.log_group_arn.clone(), config.log_group.as_mut())
     {
         if let Some(Ok(filters)) = group.filters.as_mut() {
-            let target = metrics::log_group_ref(&arn)?;
+            let target = crate::facts::log_group_ref(&arn)?;
             let region = target.region.to_string();
             let account = target.account.to_string();
             let metrics: Vec<&mut MetricTransformation> = filters

@@ -14,7 +14,7 @@
 
 use std::io::{self, Write};
 
-use crate::aws::{base_config, CallCounter};
+use crate::aws::{base_config, CallCounter, SdkSettings};
 use crate::cli::AccountsArgs;
 use crate::csv_safe::neutralise;
 use crate::organization::{self, OrgAccount};
@@ -28,7 +28,7 @@ pub async fn run(args: AccountsArgs, quiet: bool) -> i32 {
             return 2;
         }
     };
-    let sdk = base_config(&config.sdk_settings()).await;
+    let sdk = base_config(&SdkSettings::from(&config)).await;
     let counter = CallCounter::new();
     let org = match organization::discover(&sdk, &counter, &args.selection.ous).await {
         Ok(org) => org,

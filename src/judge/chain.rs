@@ -2,11 +2,11 @@
 //! (with the reason and a line to act on), or unknown at a link because a call failed.
 //! Where the chain branches (several filters, alarms, topics) the best branch counts.
 
-use crate::aws::{CallFailure, FailureKind};
 use crate::facts::{
     log_group_name, normalize_log_group_arn, parse_arn, AlarmFacts, Fetched, MetricFilterFacts,
     MetricTransformation, TrailConfig, TrailFacts,
 };
+use crate::failure::{CallFailure, FailureKind};
 use crate::verdict::{ChainResources, Reason};
 
 use super::alarm::{can_fire_on_one_event, sns_topics, watches_metric};

@@ -3,8 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::*;
-use crate::aws::{CallFailure, FailureKind};
 use crate::facts::*;
+use crate::failure::{CallFailure, FailureKind};
 use crate::pattern::CIS_PATTERN;
 
 const ACCT: &str = "111122223333";

@@ -16,11 +16,14 @@
 //! - [`plan_file`]: the JSON a person reviews and `--apply --plan FILE` carries out, with the
 //!   checks that refuse a truncated, edited, foreign or stale plan.
 
+#[cfg(feature = "aws")]
 pub mod actions;
+#[cfg(feature = "aws")]
 pub mod apply;
 pub mod manual;
 pub mod plan;
 pub mod plan_file;
+#[cfg(feature = "aws")]
 pub mod render;
 
 pub use plan::{Action, Plan, PlanConfig, TargetPlan};

@@ -17,10 +17,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::collect::metrics::log_group_ref;
 use crate::config::Remediation;
 use crate::facts::{
-    normalize_log_group_arn, parse_arn, AlarmFacts, AlarmMetric, MetricFilterFacts,
+    log_group_ref, normalize_log_group_arn, parse_arn, AlarmFacts, AlarmMetric, MetricFilterFacts,
     MetricTransformation, SubscriptionFacts,
 };
 use crate::judge::alarm::{can_fire_on_one_event, sns_topics, watches_metric};

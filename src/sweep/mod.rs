@@ -14,7 +14,7 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use futures::stream::{self, StreamExt};
 
 use crate::aws::{
-    base_config, AccountClients, CallCounter, CallFailure, CallerIdentity, FailureKind,
+    base_config, AccountClients, CallCounter, CallFailure, CallerIdentity, FailureKind, SdkSettings,
 };
 use crate::cli::Selection;
 use crate::collect::{self, regions, CollectPlan};
@@ -73,7 +73,7 @@ impl Session {
     /// Loads the configuration, learns who is calling, discovers the organization and regions.
     pub async fn start(selection: &Selection) -> Result<Session, StartError> {
         let config = selection.load_config().map_err(StartError::usage)?;
-        let base = base_config(&config.sdk_settings()).await;
+        let base = base_config(&SdkSettings::from(&config)).await;
         let counter = CallCounter::new();
         let caller = CallerIdentity::fetch(&base, &counter).await.map_err(|f| {
             StartError::aws(format!(
