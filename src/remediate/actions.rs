@@ -382,8 +382,7 @@ async fn run(
             alarm_actions,
             tags,
         } => {
-            let alarms = metrics::all_alarms(clients, region).await?;
-            if let Some(existing) = alarms.iter().find(|a| &a.name == alarm_name) {
+            if let Some(existing) = metrics::alarm_named(clients, region, alarm_name).await? {
                 let metric = MetricTransformation {
                     namespace: metric_namespace.clone(),
                     metric_name: metric_name.clone(),
@@ -395,7 +394,7 @@ async fn run(
                     .first()
                     .map(String::as_str)
                     .unwrap_or_default();
-                let diffs = alarm_differences(existing, &metric, topic);
+                let diffs = alarm_differences(&existing, &metric, topic);
                 return Ok(if diffs.is_empty() {
                     ActionResult::Skipped("the alarm exists".into())
                 } else {
