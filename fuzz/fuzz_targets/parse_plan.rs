@@ -37,6 +37,11 @@ fn check_error(e: &plan_file::PlanFileError, text: &str) {
             (1..=last_line).contains(&line),
             "line {line} is outside the text (1..={last_line}): {shown}"
         );
+        // The place is said once, in front (serde_json's own message repeats it at the end).
+        assert!(
+            !e.message.contains(&format!(" at line {line} column")),
+            "the place is said twice: {shown}"
+        );
     }
 }
 

@@ -66,7 +66,10 @@ pub fn parse(text: &str, path: &Path) -> Result<Plan, PlanFileError> {
         let what = if e.is_eof() {
             "the JSON ends early (is the file truncated?)".to_string()
         } else {
-            e.to_string()
+            // serde_json ends its message with the position, which the prefix already gives.
+            let full = e.to_string();
+            let position = format!(" at line {} column {}", e.line(), e.column());
+            full.strip_suffix(&position).unwrap_or(&full).to_string()
         };
         err(format!(
             "line {}, column {}: {what}; write a new plan with orgsweep remediate --plan-out FILE",
@@ -404,6 +407,15 @@ mod tests {
         let edited = text.replacen("\"filter_name\"", "\"filtre_name\"", 1);
         let e = parse(&edited, &path()).unwrap_err();
         assert!(e.message.contains("filtre_name"), "{e}");
+
+        // The place is said once (found by fuzzing: serde_json repeats it at the end).
+        let e = parse("{\"format\": 1x}", &path()).unwrap_err();
+        assert_eq!(
+            e.message,
+            "line 1, column 12: invalid type: integer `1`, expected a string; \
+             write a new plan with orgsweep remediate --plan-out FILE",
+            "{e}"
+        );
 
         assert!(parse("  ", &path()).unwrap_err().message.contains("empty"));
     }
