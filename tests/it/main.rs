@@ -6,6 +6,7 @@ mod support;
 
 mod accounts;
 mod config_env;
+mod emulator_state;
 mod faults;
 mod secrets;
 mod support_selftest;

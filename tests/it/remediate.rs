@@ -10,18 +10,11 @@ use futures::future::join_all;
 use orgsweep::remediate::plan::{Action, Plan};
 use orgsweep::verdict::Reason;
 
+use crate::emulator_state::{Snapshot, ALARM, ENDPOINT, FILTER, HOME, OTHER, REGIONS, TOPIC};
 use crate::support::chain::{CIS_PATTERN_REORDERED, NARROW_PATTERN};
 use crate::support::seed::{self, Account, AlarmSpec, NewAccount};
 use crate::support::{seed_chain, ChainSpec, Emulator, Moto, MANAGEMENT_ACCOUNT_ID};
 use crate::{explain, findings, orgsweep, read_plan, text};
-
-const HOME: &str = "us-east-1";
-const OTHER: &str = "eu-west-1";
-const REGIONS: &str = "us-east-1,eu-west-1";
-const FILTER: &str = "orgsweep-console-auth-failures";
-const ALARM: &str = "orgsweep-console-auth-failures";
-const TOPIC: &str = "orgsweep-security-alarms";
-const ENDPOINT: &str = "security@example.com";
 
 /// A config file with one email endpoint.
 fn config(dir: &Path) -> PathBuf {
@@ -45,84 +38,6 @@ fn remediate(em: &Emulator, config: &Path, extra: &[&str]) -> Output {
     ];
     args.extend_from_slice(extra);
     orgsweep(em, &args)
-}
-
-/// What exists in one account and region: filters per (log group, name), subscriptions of
-/// the configured topic, alarms of the configured name.
-#[derive(Debug, PartialEq)]
-struct Snapshot {
-    filters: Vec<(String, String)>,
-    subscriptions: Vec<String>,
-    alarms: Vec<(String, Option<f64>)>,
-    topic_policy: Option<String>,
-}
-
-async fn snapshot(account: &Account, region: &str) -> Snapshot {
-    let filters = account
-        .logs(region)
-        .describe_metric_filters()
-        .send()
-        .await
-        .unwrap()
-        .metric_filters()
-        .iter()
-        .map(|f| {
-            (
-                f.log_group_name().unwrap_or_default().to_string(),
-                f.filter_name().unwrap_or_default().to_string(),
-            )
-        })
-        .collect();
-    let topic = format!("arn:aws:sns:{region}:{}:{TOPIC}", account.id);
-    let sns = account.sns(region);
-    let subscriptions = match sns
-        .list_subscriptions_by_topic()
-        .topic_arn(&topic)
-        .send()
-        .await
-    {
-        Ok(out) => out
-            .subscriptions()
-            .iter()
-            .map(|s| {
-                format!(
-                    "{}:{}",
-                    s.protocol().unwrap_or_default(),
-                    s.endpoint().unwrap_or_default()
-                )
-            })
-            .collect(),
-        Err(_) => Vec::new(),
-    };
-    let topic_policy = sns
-        .get_topic_attributes()
-        .topic_arn(&topic)
-        .send()
-        .await
-        .ok()
-        .and_then(|o| o.attributes().and_then(|a| a.get("Policy")).cloned());
-    let alarms = account
-        .cloudwatch(region)
-        .describe_alarms()
-        .alarm_names(ALARM)
-        .send()
-        .await
-        .unwrap()
-        .metric_alarms()
-        .iter()
-        .map(|a| {
-            (
-                a.alarm_name().unwrap_or_default().to_string(),
-                a.threshold(),
-            )
-        })
-        .collect();
-    Snapshot {
-        filters,
-        subscriptions,
-        alarms,
-        topic_policy,
-    }
 }
 
 fn action_names(plan: &Plan, account: &str) -> Vec<&'static str> {
@@ -410,7 +325,10 @@ async fn plan_apply_and_apply_again_on_an_organization_in_every_state() {
     );
 
     // Nothing was changed by the dry run.
-    assert!(snapshot(&acct("no-filter"), HOME).await.alarms.is_empty());
+    assert!(Snapshot::read(&acct("no-filter"), HOME)
+        .await
+        .alarms_named(ALARM)
+        .is_empty());
 
     // 2. No terminal and no --yes: refused before anything is done.
     let out = remediate(
@@ -470,11 +388,15 @@ async fn plan_apply_and_apply_again_on_an_organization_in_every_state() {
     assert!(!actions_csv.contains("failed"), "{actions_csv}");
 
     // What the tool did not create is unchanged; the topic policy kept its statement.
-    let conflict_state = snapshot(&ac, HOME).await;
-    assert_eq!(conflict_state.alarms, vec![(ALARM.to_string(), Some(5.0))]);
-    let tp_state = snapshot(&tp, HOME).await;
-    let policy: serde_json::Value =
-        serde_json::from_str(tp_state.topic_policy.as_deref().unwrap()).unwrap();
+    let conflict_state = Snapshot::read(&ac, HOME).await;
+    let conflict_alarms: Vec<_> = conflict_state
+        .alarms_named(ALARM)
+        .iter()
+        .map(|a| a.threshold)
+        .collect();
+    assert_eq!(conflict_alarms, vec![Some(5.0)]);
+    let tp_state = Snapshot::read(&tp, HOME).await;
+    let policy = tp_state.topic_policy.clone().unwrap();
     let sids: Vec<&str> = policy["Statement"]
         .as_array()
         .unwrap()
@@ -489,7 +411,7 @@ async fn plan_apply_and_apply_again_on_an_organization_in_every_state() {
     assert_eq!(policy["Id"], "custom");
 
     // 4. Apply again: nothing to do, and no duplicates.
-    let before = join_all(accounts.iter().map(|a| snapshot(a, HOME))).await;
+    let before = join_all(accounts.iter().map(|a| Snapshot::read(a, HOME))).await;
     let out = remediate(
         &moto,
         &cfg,
@@ -506,26 +428,22 @@ async fn plan_apply_and_apply_again_on_an_organization_in_every_state() {
         "{}",
         explain(&out)
     );
-    let after = join_all(accounts.iter().map(|a| snapshot(a, HOME))).await;
+    let after = join_all(accounts.iter().map(|a| Snapshot::read(a, HOME))).await;
     assert_eq!(before, after);
     for (name, s) in names.iter().zip(&after) {
-        let mut filters = s.filters.clone();
-        filters.dedup();
-        assert_eq!(
-            filters.len(),
-            s.filters.len(),
-            "{name}: duplicate filters {:?}",
-            s.filters
-        );
-        assert!(s.subscriptions.len() <= 1, "{name}: {:?}", s.subscriptions);
-        assert!(s.alarms.len() <= 1, "{name}: {:?}", s.alarms);
+        s.assert_no_duplicates(name);
+        let subscriptions = s.subscriptions_to_our_topic();
+        assert!(subscriptions.len() <= 1, "{name}: {subscriptions:?}");
     }
     let nf_state = &after[names.iter().position(|n| *n == "no-filter").unwrap()];
     assert_eq!(
-        nf_state.filters,
+        nf_state.filter_names(),
         vec![("nf-cloudtrail-logs".to_string(), FILTER.to_string())]
     );
-    assert_eq!(nf_state.subscriptions, vec![format!("email:{ENDPOINT}")]);
+    assert_eq!(
+        nf_state.subscriptions_to_our_topic(),
+        vec![format!("email:{ENDPOINT}")]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -589,17 +507,17 @@ async fn an_organization_trail_is_remediated_once_in_the_management_account() {
             );
         }
     }
-    let m = snapshot(&management, HOME).await;
+    let m = Snapshot::read(&management, HOME).await;
     assert_eq!(
-        m.filters,
+        m.filter_names(),
         vec![("org-cloudtrail-logs".to_string(), FILTER.to_string())]
     );
-    assert_eq!(m.alarms.len(), 1);
+    assert_eq!(m.alarms_named(ALARM).len(), 1);
     for id in &ids {
         let member = moto.account(id).await;
-        let s = snapshot(&member, HOME).await;
+        let s = Snapshot::read(&member, HOME).await;
         assert!(
-            s.filters.is_empty() && s.alarms.is_empty() && s.topic_policy.is_none(),
+            s.filters.is_empty() && s.alarms_named(ALARM).is_empty() && s.topic_policy.is_none(),
             "{id}: {s:?}"
         );
     }
@@ -665,5 +583,5 @@ async fn stale_foreign_and_damaged_plan_files_are_refused() {
     assert!(stderr.contains("PutMetricFilter"), "{stderr}");
 
     // Nothing was applied by any refused plan.
-    assert!(snapshot(&one, HOME).await.filters.is_empty());
+    assert!(Snapshot::read(&one, HOME).await.filters.is_empty());
 }

@@ -21,19 +21,12 @@ use std::time::{Duration, Instant};
 use futures::future::join_all;
 use orgsweep::remediate::plan::Plan;
 
+use crate::emulator_state::{Snapshot, ENDPOINT, HOME, OTHER, REGIONS, STATEMENT_SID, TOPIC};
 use crate::support::fault_proxy::{FaultProxy, Rule};
 use crate::support::seed::{self, Account, NewAccount};
 use crate::support::{seed_chain, Break, ChainSpec, Emulator, Moto, MANAGEMENT_ACCOUNT_ID};
 use crate::{explain, findings, read_plan, text};
 
-const HOME: &str = "us-east-1";
-const OTHER: &str = "eu-west-1";
-const REGIONS: &str = "us-east-1,eu-west-1";
-const FILTER: &str = "orgsweep-console-auth-failures";
-const ALARM: &str = "orgsweep-console-auth-failures";
-const TOPIC: &str = "orgsweep-security-alarms";
-const ENDPOINT: &str = "security@example.com";
-const STATEMENT_SID: &str = "OrgsweepAllowCloudWatchAlarms";
 const WRITES: &[&str] = &[
     "CreateLogGroup",
     "PutMetricFilter",
@@ -124,160 +117,6 @@ fn actions_csv(dir: &Path) -> Vec<ActionRow> {
         .collect()
 }
 
-/// What exists in one account and region, sorted: everything a duplicate could show in.
-#[derive(Debug, PartialEq)]
-struct Snapshot {
-    /// (log group, filter name, pattern), every filter of the region.
-    filters: Vec<(String, String, String)>,
-    /// (topic, protocol, endpoint), every subscription of the region.
-    subscriptions: Vec<(String, String, String)>,
-    /// (alarm name, namespace, metric, actions), every alarm of the region.
-    alarms: Vec<(String, String, String, Vec<String>)>,
-    topics: Vec<String>,
-    /// Sids of our topic's policy statements.
-    statement_sids: Vec<String>,
-}
-
-async fn snapshot(account: &Account, region: &str) -> Snapshot {
-    let mut filters: Vec<(String, String, String)> = account
-        .logs(region)
-        .describe_metric_filters()
-        .send()
-        .await
-        .unwrap()
-        .metric_filters()
-        .iter()
-        .map(|f| {
-            (
-                f.log_group_name().unwrap_or_default().to_string(),
-                f.filter_name().unwrap_or_default().to_string(),
-                f.filter_pattern().unwrap_or_default().to_string(),
-            )
-        })
-        .collect();
-    filters.sort();
-    let sns = account.sns(region);
-    let mut subscriptions: Vec<(String, String, String)> = sns
-        .list_subscriptions()
-        .send()
-        .await
-        .unwrap()
-        .subscriptions()
-        .iter()
-        .map(|s| {
-            (
-                s.topic_arn().unwrap_or_default().to_string(),
-                s.protocol().unwrap_or_default().to_string(),
-                s.endpoint().unwrap_or_default().to_string(),
-            )
-        })
-        .collect();
-    subscriptions.sort();
-    let mut topics: Vec<String> = sns
-        .list_topics()
-        .send()
-        .await
-        .unwrap()
-        .topics()
-        .iter()
-        .filter_map(|t| t.topic_arn().map(str::to_string))
-        .collect();
-    topics.sort();
-    let our_topic = format!("arn:aws:sns:{region}:{}:{TOPIC}", account.id);
-    let statement_sids = match sns
-        .get_topic_attributes()
-        .topic_arn(&our_topic)
-        .send()
-        .await
-    {
-        Ok(out) => {
-            let policy: serde_json::Value = out
-                .attributes()
-                .and_then(|a| a.get("Policy"))
-                .map(|p| serde_json::from_str(p).unwrap())
-                .unwrap_or_default();
-            policy["Statement"]
-                .as_array()
-                .map(|s| {
-                    s.iter()
-                        .filter_map(|s| s["Sid"].as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default()
-        }
-        Err(_) => Vec::new(),
-    };
-    let mut alarms: Vec<(String, String, String, Vec<String>)> = account
-        .cloudwatch(region)
-        .describe_alarms()
-        .send()
-        .await
-        .unwrap()
-        .metric_alarms()
-        .iter()
-        .map(|a| {
-            (
-                a.alarm_name().unwrap_or_default().to_string(),
-                a.namespace().unwrap_or_default().to_string(),
-                a.metric_name().unwrap_or_default().to_string(),
-                a.alarm_actions().to_vec(),
-            )
-        })
-        .collect();
-    alarms.sort();
-    Snapshot {
-        filters,
-        subscriptions,
-        alarms,
-        topics,
-        statement_sids,
-    }
-}
-
-/// No duplicates anywhere in `s`, and at most one of each thing orgsweep makes.
-fn assert_no_duplicates(label: &str, s: &Snapshot) {
-    let unique = |v: Vec<String>, what: &str| {
-        let set: BTreeSet<&String> = v.iter().collect();
-        assert_eq!(set.len(), v.len(), "{label}: duplicate {what}: {v:#?}");
-    };
-    unique(
-        s.filters
-            .iter()
-            .map(|f| format!("{}/{}", f.0, f.1))
-            .collect(),
-        "metric filters",
-    );
-    unique(
-        s.subscriptions
-            .iter()
-            .map(|x| format!("{} {}:{}", x.0, x.1, x.2))
-            .collect(),
-        "subscriptions",
-    );
-    unique(s.alarms.iter().map(|a| a.0.clone()).collect(), "alarms");
-    unique(s.topics.clone(), "topics");
-    unique(s.statement_sids.clone(), "policy statements");
-    assert!(
-        s.filters.iter().filter(|f| f.1 == FILTER).count() <= 1,
-        "{label}: {s:#?}"
-    );
-    // One alarm of ours, and no second alarm on the metric ours watches.
-    let ours: Vec<_> = s.alarms.iter().filter(|a| a.0 == ALARM).collect();
-    assert!(ours.len() <= 1, "{label}: {s:#?}");
-    for a in ours {
-        let on_metric = s
-            .alarms
-            .iter()
-            .filter(|b| b.1 == a.1 && b.2 == a.2 && b.3 == a.3)
-            .count();
-        assert_eq!(
-            on_metric, 1,
-            "{label}: two alarms on {}/{}: {s:#?}",
-            a.1, a.2
-        );
-    }
-}
-
 /// A seeded organization: the members' ids, names and chains (in us-east-1, multi-region).
 struct Org {
     members: Vec<(String, Break)>,
@@ -320,8 +159,8 @@ async fn snapshots_without_duplicates(all: &[Account]) -> Vec<Snapshot> {
     let mut out = Vec::new();
     for a in all {
         for region in [HOME, OTHER] {
-            let s = snapshot(a, region).await;
-            assert_no_duplicates(&format!("{} {region}", a.id), &s);
+            let s = Snapshot::read(a, region).await;
+            s.assert_no_duplicates(&format!("{} {region}", a.id));
             out.push(s);
         }
     }
@@ -523,11 +362,11 @@ async fn remediation_under_faults_converges_on_a_rerun_without_duplicates() {
         let subscribed = s
             .subscriptions
             .iter()
-            .filter(|x| &x.0 == topic && x.2 == ENDPOINT)
+            .filter(|x| &x.topic == topic && x.endpoint == ENDPOINT)
             .count();
         assert_eq!(subscribed, 1, "{s:#?}");
         assert_eq!(
-            s.statement_sids
+            s.statement_sids()
                 .iter()
                 .filter(|x| *x == STATEMENT_SID)
                 .count(),
