@@ -6,18 +6,15 @@
 #![no_main]
 
 use std::path::Path;
-use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
+
+#[path = "common/mod.rs"]
+mod common;
+use common::{assert_line_inside, show};
 use orgsweep::config::Config;
 
 const FILE: &str = "fuzz/orgsweep.toml";
-
-/// `FUZZ_SHOW=1 fuzz/target/.../NAME FILE` prints what became of an input (for triage).
-fn show() -> bool {
-    static SHOW: OnceLock<bool> = OnceLock::new();
-    *SHOW.get_or_init(|| std::env::var_os("FUZZ_SHOW").is_some())
-}
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -47,14 +44,8 @@ fuzz_target!(|data: &[u8]| {
                 "the message does not start with the file: {shown}"
             );
             assert!(!e.message.trim().is_empty(), "empty message: {shown}");
-            // `line_of` counts newlines before the offset, so the last possible line is one
-            // past the last newline.
-            let last_line = text.matches('\n').count() + 1;
             if let Some(line) = e.line {
-                assert!(
-                    (1..=last_line).contains(&line),
-                    "line {line} is outside the text (1..={last_line}): {shown}"
-                );
+                assert_line_inside(line, text, &shown);
             }
             match &e.key {
                 None => assert!(e.line.is_some(), "a TOML error without a line: {shown}"),

@@ -6,9 +6,12 @@
 #![no_main]
 
 use std::path::Path;
-use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
+
+#[path = "common/mod.rs"]
+mod common;
+use common::{assert_line_inside, show};
 use orgsweep::remediate::plan_file;
 use time::macros::datetime;
 
@@ -32,23 +35,13 @@ fn check_error(e: &plan_file::PlanFileError, text: &str) {
             .next()
             .and_then(|n| n.parse().ok())
             .unwrap_or_else(|| panic!("a JSON error without a line number: {shown}"));
-        let last_line = text.matches('\n').count() + 1;
-        assert!(
-            (1..=last_line).contains(&line),
-            "line {line} is outside the text (1..={last_line}): {shown}"
-        );
+        assert_line_inside(line, text, &shown);
         // The place is said once, in front (serde_json's own message repeats it at the end).
         assert!(
             !e.message.contains(&format!(" at line {line} column")),
             "the place is said twice: {shown}"
         );
     }
-}
-
-/// `FUZZ_SHOW=1 fuzz/target/.../NAME FILE` prints what became of an input (for triage).
-fn show() -> bool {
-    static SHOW: OnceLock<bool> = OnceLock::new();
-    *SHOW.get_or_init(|| std::env::var_os("FUZZ_SHOW").is_some())
 }
 
 fuzz_target!(|data: &[u8]| {
