@@ -67,6 +67,30 @@ async fn remediate(em: &Emulator, cfg: &Path, extra: &[&str]) -> (Output, Durati
     (out, started.elapsed())
 }
 
+/// `remediate --apply --yes` with a fresh plan, saved to `plan_out`, and the re-check's reports
+/// in `report`.
+async fn apply_fresh(
+    em: &Emulator,
+    cfg: &Path,
+    plan_out: &Path,
+    report: &Path,
+) -> (Output, Duration) {
+    let (plan_out, report) = (plan_out.to_str().unwrap(), report.to_str().unwrap());
+    remediate(
+        em,
+        cfg,
+        &[
+            "--apply",
+            "--yes",
+            "--plan-out",
+            plan_out,
+            "--output-dir",
+            report,
+        ],
+    )
+    .await
+}
+
 /// `(account, action name)` of every planned action.
 fn planned(plan: &Plan) -> BTreeSet<(String, String)> {
     plan.targets
@@ -238,19 +262,7 @@ async fn remediation_under_faults_converges_on_a_rerun_without_duplicates() {
     // 1. The first apply is partial.
     let plan1 = tmp.path().join("plan1.json");
     let report1 = tmp.path().join("first");
-    let (out, took) = remediate(
-        &em,
-        &cfg,
-        &[
-            "--apply",
-            "--yes",
-            "--plan-out",
-            plan1.to_str().unwrap(),
-            "--output-dir",
-            report1.to_str().unwrap(),
-        ],
-    )
-    .await;
+    let (out, took) = apply_fresh(&em, &cfg, &plan1, &report1).await;
     let stats = proxy.stats();
     eprintln!(
         "[remediate_faults] first apply, hard write failures + weather: exit {:?}, {:.2} s, proxy {stats:?}",
@@ -320,19 +332,7 @@ async fn remediation_under_faults_converges_on_a_rerun_without_duplicates() {
     proxy.reset_stats();
     let plan2 = tmp.path().join("plan2.json");
     let report2 = tmp.path().join("second");
-    let (out, took) = remediate(
-        &em,
-        &cfg,
-        &[
-            "--apply",
-            "--yes",
-            "--plan-out",
-            plan2.to_str().unwrap(),
-            "--output-dir",
-            report2.to_str().unwrap(),
-        ],
-    )
-    .await;
+    let (out, took) = apply_fresh(&em, &cfg, &plan2, &report2).await;
     eprintln!(
         "[remediate_faults] re-run under weather: exit {:?}, {:.2} s, proxy {:?}",
         out.status.code(),
@@ -542,19 +542,7 @@ async fn sigint_during_apply_leaves_the_finished_actions_and_a_rerun_completes()
     // The re-run (a fresh plan) plans exactly what is left and completes it.
     let plan2 = tmp.path().join("rest.json");
     let report2 = tmp.path().join("rest");
-    let (out, took) = remediate(
-        &moto,
-        &cfg,
-        &[
-            "--apply",
-            "--yes",
-            "--plan-out",
-            plan2.to_str().unwrap(),
-            "--output-dir",
-            report2.to_str().unwrap(),
-        ],
-    )
-    .await;
+    let (out, took) = apply_fresh(&moto, &cfg, &plan2, &report2).await;
     eprintln!(
         "[remediate_faults] re-run after SIGINT: exit {:?}, {:.2} s",
         out.status.code(),
