@@ -1,13 +1,9 @@
 //! Bad input on the command line gets a clear error naming the flag or file and exit code 2,
 //! before anything is swept.
 
-use crate::orgsweep;
 use crate::support::seed;
 use crate::support::{Emulator, Moto};
-
-fn stderr_of(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use crate::{orgsweep, text};
 
 #[test]
 fn malformed_account_ids_and_region_names_are_refused_by_the_flags() {
@@ -15,7 +11,7 @@ fn malformed_account_ids_and_region_names_are_refused_by_the_flags() {
     let em = Emulator::new("http://127.0.0.1:9");
     let out = orgsweep(&em, &["check", "--accounts", "12345"]);
     assert_eq!(out.status.code(), Some(2));
-    let err = stderr_of(&out);
+    let err = text(&out.stderr);
     assert!(
         err.contains("--accounts") && err.contains("12 digits"),
         "{err}"
@@ -23,11 +19,11 @@ fn malformed_account_ids_and_region_names_are_refused_by_the_flags() {
 
     let out = orgsweep(&em, &["check", "--exclude-accounts", "0123456789ab"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr_of(&out).contains("--exclude-accounts"));
+    assert!(text(&out.stderr).contains("--exclude-accounts"));
 
     let out = orgsweep(&em, &["check", "--regions", "us-east-1,US-WEST-2"]);
     assert_eq!(out.status.code(), Some(2));
-    let err = stderr_of(&out);
+    let err = text(&out.stderr);
     assert!(
         err.contains("--regions") && err.contains("US-WEST-2"),
         "{err}"
@@ -35,7 +31,7 @@ fn malformed_account_ids_and_region_names_are_refused_by_the_flags() {
 
     let out = orgsweep(&em, &["check", "--ous", "Security"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr_of(&out).contains("--ous"));
+    assert!(text(&out.stderr).contains("--ous"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -56,7 +52,7 @@ async fn unknown_regions_accounts_and_unwritable_output_dirs_are_clear_errors() 
         ],
     );
     assert_eq!(out.status.code(), Some(2));
-    let err = stderr_of(&out);
+    let err = text(&out.stderr);
     assert!(
         err.contains("xx-north-9") && err.contains("not a region"),
         "{err}"
@@ -74,7 +70,7 @@ async fn unknown_regions_accounts_and_unwritable_output_dirs_are_clear_errors() 
         ],
     );
     assert_eq!(out.status.code(), Some(2));
-    let err = stderr_of(&out);
+    let err = text(&out.stderr);
     assert!(
         err.contains("000000000001") && err.contains("not in the organization"),
         "{err}"
@@ -95,7 +91,7 @@ async fn unknown_regions_accounts_and_unwritable_output_dirs_are_clear_errors() 
         ],
     );
     assert_eq!(out.status.code(), Some(2));
-    let err = stderr_of(&out);
+    let err = text(&out.stderr);
     assert!(
         err.contains(target.to_str().unwrap()) && err.contains("--output-dir"),
         "{err}"

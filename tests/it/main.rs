@@ -5,11 +5,17 @@
 mod support;
 
 mod accounts;
+mod bad_input;
+mod check_scenarios;
 mod config_env;
 mod emulator_state;
 mod faults;
+mod least_privilege;
+mod remediate;
+mod remediate_faults;
 mod secrets;
 mod support_selftest;
+mod sweep;
 
 /// Runs the orgsweep binary with `args`, talking to `em` as the management account (see
 /// `Emulator::command`: the caller's own AWS settings are removed).
@@ -19,6 +25,7 @@ pub fn orgsweep(em: &support::Emulator, args: &[&str]) -> std::process::Output {
         .output()
         .expect("cannot run the orgsweep binary")
 }
+
 /// Bytes as text, for assertions and messages.
 pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
@@ -57,10 +64,3 @@ pub fn findings(
     }
     cells
 }
-
-mod bad_input;
-mod check_scenarios;
-mod least_privilege;
-mod remediate;
-mod remediate_faults;
-mod sweep;
