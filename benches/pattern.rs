@@ -5,7 +5,8 @@
 //! Run: `cargo bench --bench pattern`
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use orgsweep::pattern::{judge, judge_cached, matches, parse, CIS_PATTERN};
+use orgsweep::controls::{self, judge};
+use orgsweep::pattern::{judge_cached, matches, parse};
 use std::hint::black_box;
 use std::path::PathBuf;
 
@@ -20,12 +21,16 @@ fn records() -> Vec<String> {
         .collect();
     names.sort();
     for p in names {
-        let v: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
-        out.push(serde_json::to_string(&v).unwrap());
+        // Compact, fields in CloudTrail's order (as CloudWatch Logs receives them).
+        out.push(orgsweep::pattern::json::compact(
+            &std::fs::read_to_string(&p).unwrap(),
+        ));
     }
     out
 }
+
+const CIS_PATTERN: &str =
+    "{ ($.eventName = ConsoleLogin) && ($.errorMessage = \"Failed authentication\") }";
 
 fn evaluate(c: &mut Criterion) {
     let recs = records();
@@ -83,8 +88,18 @@ fn judging(c: &mut Criterion) {
             ))
         })
     });
+    g.bench_function("regex_over_field_order", |b| {
+        b.iter(|| judge(black_box(r"%ConsoleLogin.*Failed\sauthentication%")))
+    });
+    // The largest reference of the family: 18 alternatives, judged against its own text.
+    let orgs = &controls::get("organizations-changes").unwrap().reference;
+    let orgs_text = orgs.texts[0].clone();
+    g.bench_function("organizations_reference_against_itself", |b| {
+        b.iter(|| orgsweep::pattern::judge_for(black_box(&orgs_text), orgs))
+    });
+    let r = &controls::default_control().reference;
     g.bench_function("cached_cis", |b| {
-        b.iter(|| judge_cached(black_box(CIS_PATTERN)))
+        b.iter(|| judge_cached(black_box(CIS_PATTERN), r))
     });
     g.finish();
 }

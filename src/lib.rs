@@ -18,6 +18,7 @@ pub mod collect;
 #[cfg(feature = "aws")]
 pub mod commands;
 pub mod config;
+pub mod controls;
 pub mod csv_safe;
 pub mod facts;
 pub mod failure;

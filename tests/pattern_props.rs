@@ -1,11 +1,12 @@
 //! Property tests of the pattern module: no input panics, printing round-trips, the judge is
 //! monotone under `&&`, and — checked against concrete records — sound.
 
-use orgsweep::pattern::{judge, matches, parse};
+use orgsweep::controls::judge;
+use orgsweep::pattern::model::{Fact, Kind, RecordModel};
+use orgsweep::pattern::{matches, parse};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use serde_json::{json, Value as J};
-use std::path::PathBuf;
 
 const SELECTORS: &[&str] = &[
     "$.eventName",
@@ -119,47 +120,62 @@ fn token_soup() -> impl Strategy<Value = String> {
     prop::collection::vec(prop::sample::select(TOKENS), 0..40).prop_map(|v| v.concat())
 }
 
-fn sample(name: &str) -> J {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/events")
-        .join(name);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("sample record {} is needed: {e}", path.display()));
-    serde_json::from_str(&text).unwrap()
-}
-
-/// Values a CloudTrail field could take (or be replaced with) in a generated record.
-fn any_json() -> impl Strategy<Value = Option<J>> {
-    prop_oneof![
-        Just(None),
-        Just(Some(J::Null)),
-        any::<bool>().prop_map(|b| Some(json!(b))),
-        prop::sample::select(&[0.0, 1.0, 1.5, 2.5, -3.0][..]).prop_map(|n| Some(json!(n))),
-        prop::sample::select(VALUES).prop_map(|v| Some(json!(v.trim_matches('"')))),
-        Just(Some(json!("x"))),
-        Just(Some(json!("us-west-2"))),
-        Just(Some(json!({"x": "y"}))),
-        Just(Some(json!(["x", 1, "ConsoleLogin"]))),
-    ]
-}
-
-/// Paths (besides the two the CIS pattern pins) that a generated record may change.
-const FREE_PATHS: &[&[&str]] = &[
-    &["userIdentity"],
-    &["userIdentity", "type"],
-    &["userIdentity", "userName"],
-    &["userName"],
-    &["awsRegion"],
-    &["responseElements"],
-    &["responseElements", "ConsoleLogin"],
-    &["additionalEventData", "MFAUsed"],
-    &["x"],
-    &["a"],
-    &["eventSource"],
+/// Strings a generated record's fields may hold: the ones the generated patterns name, and
+/// some others.
+const STRINGS: &[&str] = &[
+    "ConsoleLogin",
+    "Failed authentication",
+    "Console",
+    "Login",
+    "Failed",
+    "Success",
+    "Failure",
+    "IAMUser",
+    "Root",
+    "x",
+    "us-west-2",
+    "No username found in supplied account",
+    "Yes",
+    "No",
+    "",
 ];
 
-fn set_path(v: &mut J, path: &[&str], new: Option<J>) {
-    let Some((last, init)) = path.split_last() else {
+/// A value of the kind a fact allows (any kind for a free field; `None` = remove it).
+fn value_of(kind: Option<Kind>) -> BoxedStrategy<Option<J>> {
+    let string = prop::sample::select(STRINGS).prop_map(|v| Some(json!(v)));
+    match kind {
+        Some(Kind::String) => string.boxed(),
+        Some(Kind::Number) => prop::sample::select(&[0.0, 1.0, 1.5, 2.5, -3.0][..])
+            .prop_map(|n| Some(json!(n)))
+            .boxed(),
+        Some(Kind::Boolean) => any::<bool>().prop_map(|b| Some(json!(b))).boxed(),
+        Some(Kind::Object) | Some(Kind::Array) => Just(None).boxed(), // kept as they are
+        None => prop_oneof![
+            Just(None),
+            Just(Some(J::Null)),
+            any::<bool>().prop_map(|b| Some(json!(b))),
+            prop::sample::select(&[0.0, 1.0, 2.5][..]).prop_map(|n| Some(json!(n))),
+            string,
+            Just(Some(json!({"x": "y"}))),
+            Just(Some(json!(["x", 1, "ConsoleLogin"]))),
+        ]
+        .boxed(),
+    }
+}
+
+/// Fields outside the model that a generated record may also carry (any value): a record
+/// the model describes may have them.
+const EXTRA_PATHS: &[&str] = &[
+    "x",
+    "a",
+    "userName",
+    "userIdentity.x",
+    "additionalEventData.y",
+];
+
+fn set_path(v: &mut J, path: &str, new: Option<J>) {
+    let keys: Vec<&str> = path.split('.').collect();
+    let Some((last, init)) = keys.split_last() else {
         return;
     };
     let mut cur = v;
@@ -180,23 +196,93 @@ fn set_path(v: &mut J, path: &[&str], new: Option<J>) {
     }
 }
 
-/// A failed console sign-in CloudTrail could produce: a must-catch sample with other fields
-/// removed or changed.
-fn failure_record() -> impl Strategy<Value = String> {
-    let base = prop::sample::select(
-        &[
-            "iam-user-failed-authentication.json",
-            "root-failed-authentication.json",
-            "iam-user-failed-authentication-current-envelope.json",
-        ][..],
-    );
-    let edits = prop::collection::vec((prop::sample::select(FREE_PATHS), any_json()), 0..6);
-    (base, edits).prop_map(|(b, edits)| {
-        let mut v = sample(b);
-        for (p, new) in edits {
-            set_path(&mut v, p, new);
+/// A record as CloudTrail writes it: compact, top-level fields in the class's order.
+fn write(v: &J, order: Option<&Vec<String>>) -> String {
+    let obj = v.as_object().unwrap();
+    let mut keys: Vec<&String> = obj.keys().collect();
+    if let Some(order) = order {
+        keys.sort_by_key(|k| order.iter().position(|o| o == *k).unwrap_or(usize::MAX));
+    }
+    let body: Vec<String> = keys
+        .iter()
+        .map(|k| format!("{}:{}", J::from(k.as_str()), obj[k.as_str()]))
+        .collect();
+    format!("{{{}}}", body.join(","))
+}
+
+/// One change to a generated record: a field path and its new value (`None` removes it).
+type Edit = Option<(String, Option<J>)>;
+
+/// A record of a class of the model: one of its examples with every field the class does not
+/// fix removed or changed as its fact allows, and (unless `closed`) fields outside the model
+/// added.
+fn record_of(class_id: &'static str, closed: bool) -> impl Strategy<Value = String> {
+    let class = RecordModel::shipped().class(class_id).expect("class");
+    let n = class.examples.len();
+    let variable: Vec<(String, Option<Kind>, bool)> = class
+        .fields
+        .iter()
+        .filter_map(|f| match &f.fact {
+            Fact::Free => Some((f.path.clone(), None, true)),
+            Fact::Present(k @ (Kind::String | Kind::Number | Kind::Boolean)) => {
+                Some((f.path.clone(), Some(*k), false))
+            }
+            _ => None,
+        })
+        .collect();
+    let edits: Vec<BoxedStrategy<Edit>> = variable
+        .into_iter()
+        .map(|(path, kind, may_drop)| {
+            let path2 = path.clone();
+            prop_oneof![
+                2 => Just(None),
+                1 => value_of(kind).prop_filter_map("a present field stays", move |v| {
+                    if v.is_none() && !may_drop { None } else { Some(Some((path2.clone(), v))) }
+                }),
+            ]
+            .boxed()
+        })
+        .collect();
+    let extras = if closed {
+        Just(Vec::new()).boxed()
+    } else {
+        prop::collection::vec((prop::sample::select(EXTRA_PATHS), value_of(None)), 0..3).boxed()
+    };
+    (0..n, edits, extras).prop_map(move |(i, edits, extras)| {
+        let class = RecordModel::shipped().class(class_id).unwrap();
+        let mut v: J = serde_json::from_str(&class.examples[i]).unwrap();
+        for (path, new) in edits.into_iter().flatten() {
+            set_path(&mut v, &path, new);
         }
-        v.to_string()
+        for (path, new) in extras {
+            set_path(&mut v, path, new);
+        }
+        write(&v, class.order.as_ref())
+    })
+}
+
+/// A term pattern over words that sign-in records contain (or not).
+fn terms() -> impl Strategy<Value = String> {
+    let term = prop_oneof![prop::sample::select(
+        &[
+            "ConsoleLogin",
+            "\"Failed authentication\"",
+            "Failure",
+            "Success",
+            "signin",
+            "Failed",
+            "eventName",
+            "Mozilla",
+            "x"
+        ][..]
+    )
+    .prop_map(String::from),];
+    let kind = prop::sample::select(&["", "", "?", "-"][..]);
+    prop::collection::vec((kind, term), 1..4).prop_map(|ts| {
+        ts.into_iter()
+            .map(|(k, t)| format!("{k}{t}"))
+            .collect::<Vec<_>>()
+            .join(" ")
     })
 }
 
@@ -245,16 +331,42 @@ proptest! {
         }
     }
 
-    /// Soundness against concrete records: a pattern judged to catch everything matches every
-    /// generated failed sign-in.
+    /// Soundness against records generated from the model: a pattern judged to catch
+    /// everything matches every generated failed sign-in; one judged quiet matches no
+    /// generated successful sign-in.
     #[test]
-    fn catches_all_is_sound(c in cond(), records in prop::collection::vec(failure_record(), 8)) {
+    fn verdicts_are_sound_on_records_of_the_model(
+        c in cond(),
+        failures in prop::collection::vec(record_of("console-sign-in.failed-authentication", false), 8),
+        successes in prop::collection::vec(record_of("console-sign-in.success", true), 8),
+    ) {
         let text = format!("{{ {c} }}");
         let v = judge(&text);
+        let p = parse(&text).unwrap();
         if v.catches_all {
-            let p = parse(&text).unwrap();
-            for r in &records {
+            for r in &failures {
                 prop_assert!(matches(&p, r), "{} is judged to catch all but misses {}", text, r);
+            }
+        }
+        if !v.matches_success {
+            for r in &successes {
+                prop_assert!(!matches(&p, r), "{} is judged quiet but matches {}", text, r);
+            }
+        }
+    }
+
+    /// The same for term patterns (which must find their words in the text every failed
+    /// sign-in is sure to contain, whatever else the record holds).
+    #[test]
+    fn term_verdicts_are_sound(
+        t in terms(),
+        failures in prop::collection::vec(record_of("console-sign-in.failed-authentication", false), 8),
+    ) {
+        let v = judge(&t);
+        if v.catches_all {
+            let p = parse(&t).unwrap();
+            for r in &failures {
+                prop_assert!(matches(&p, r), "{} is judged to catch all but misses {}", t, r);
             }
         }
     }

@@ -5,7 +5,11 @@
 //! "Catches all" means: catches every failed console sign-in the CIS pattern catches (IAM user
 //! or root, any region, MFA or not, any other field missing or any value).
 
-use orgsweep::pattern::{judge, matches, parse, CIS_PATTERN};
+use orgsweep::controls::judge;
+use orgsweep::pattern::{matches, parse};
+
+const CIS_PATTERN: &str =
+    "{ ($.eventName = ConsoleLogin) && ($.errorMessage = \"Failed authentication\") }";
 use std::path::PathBuf;
 
 const Y: bool = true;
@@ -48,7 +52,8 @@ const TABLE: &[(&str, bool, bool, bool, bool)] = &[
     (r#"{ ($.eventName = ConsoleLogin && $.errorMessage = "Failed authentication") || $.eventName = CredentialVerification }"#, Y, Y, N, N),
     (r#"{ $.eventName = ConsoleLogin && $.errorMessage != "x" }"#, Y, Y, N, N),
     (r#"{ $.eventName = ConsoleLogin && $.errorMessage NOT EXISTS || $.errorMessage = "Failed authentication" }"#, Y, Y, Y, N),
-    (r#"{ $.eventName = ConsoleLogin && $.responseElements.ConsoleLogin != "Success" }"#, Y, N, N, N),
+    // every failed sign-in has responseElements.ConsoleLogin "Failure" (the record model)
+    (r#"{ $.eventName = ConsoleLogin && $.responseElements.ConsoleLogin != "Success" }"#, Y, Y, N, N),
     (r#"{ CIS_OR_ROOT }"#, N, N, N, N),
     // --- regex values
     (r#"{ $.eventName = ConsoleLogin && $.errorMessage = %Failed auth% }"#, Y, Y, N, N),
@@ -82,11 +87,11 @@ const TABLE: &[(&str, bool, bool, bool, bool)] = &[
     (r#"{ $.eventName = ConsoleLogin && $.errorMessage = "Failed authentication" && $.userIdentity.userName = * }"#, Y, N, N, N),
     (r#"{ $.eventName = ConsoleLogin && $.errorMessage = "Failed authentication" && $.awsRegion = us-east-1 }"#, Y, N, N, N),
     (r#"{ $.eventName = ConsoleLogin && $.errorMessage = "Failed authentication" && $.additionalEventData.MFAUsed = No }"#, Y, N, N, N),
-    (r#"{ $.eventName = ConsoleLogin && $.errorMessage = "Failed authentication" && $.eventSource = signin.amazonaws.com }"#, Y, N, N, N),
-    (r#"{ $.eventName = ConsoleLogin && $.errorMessage = "Failed authentication" && $.errorCode NOT EXISTS }"#, Y, N, N, N),
+    (r#"{ $.eventName = ConsoleLogin && $.errorMessage = "Failed authentication" && $.eventSource = signin.amazonaws.com }"#, Y, Y, N, N),
+    (r#"{ $.eventName = ConsoleLogin && $.errorMessage = "Failed authentication" && $.errorCode NOT EXISTS }"#, Y, Y, N, N),
     (r#"{ $.eventName = ConsoleLogin && $.errorMessage = "Failed authentication" && $.userIdentity.type != AssumedRole }"#, Y, N, N, N),
     (r#"{ $.eventName = ConsoleLogin && $.errorMessage = "Failed authentication" && $.readOnly IS FALSE }"#, Y, N, N, N),
-    (r#"{ $.eventName = ConsoleLogin && $.errorMessage = "Failed authentication" && $.requestParameters IS NULL }"#, Y, N, N, N),
+    (r#"{ $.eventName = ConsoleLogin && $.errorMessage = "Failed authentication" && $.requestParameters IS NULL }"#, Y, Y, N, N),
     (r#"{ $.eventName = ConsoleLogin && $.errorMessage = "Failed authentication" && $.tlsDetails.tlsVersion = TLS* }"#, Y, N, N, N),
     (r#"{ $.eventName = ConsoleLogin && $.errorMessage = "Failed authentication" && $.eventVersion > 1.0 }"#, Y, N, N, N),
     (r#"{ $.eventName = ConsoleLogin && $.errorMessage = "Failed authentication" && $.userIdentity.accountId = * }"#, Y, N, N, N),
@@ -129,13 +134,13 @@ const TABLE: &[(&str, bool, bool, bool, bool)] = &[
     ("Failed authentication", Y, Y, N, N),
     ("ConsoleLogin Failed", Y, Y, N, N),
     ("?ConsoleLogin ?Failure", Y, Y, Y, N),
-    ("?Failure ?Denied", Y, N, N, N),
-    ("ConsoleLogin Failure", Y, N, N, N),
+    ("?Failure ?Denied", Y, Y, N, N),
+    ("ConsoleLogin Failure", Y, Y, N, N),
     ("ConsoleLogin -Success", Y, N, N, N),
     ("ConsoleLogin -Mozilla", Y, N, N, N),
     ("Login", Y, N, Y, N),
     ("consolelogin", Y, N, N, N),
-    (r#""\"eventName\":\"ConsoleLogin\"""#, Y, N, Y, N),
+    (r#""\"eventName\":\"ConsoleLogin\"""#, Y, Y, Y, N),
     (r#""eventName":"ConsoleLogin""#, N, N, N, N),
     ("ERROR", Y, N, N, N),
     ("Failed-authentication", N, N, N, N),
@@ -158,6 +163,51 @@ const TABLE: &[(&str, bool, bool, bool, bool)] = &[
     ("[...]", Y, N, Y, N),
     ("[w1, w2, ...]", Y, N, Y, N),
     (r#"[..., w = "*Failed*", ...]"#, Y, N, N, N),
+    // --- real-world shapes (public Terraform modules, CloudFormation, CDK, baselines)
+    (r#"{ $.eventName = "ConsoleLogin" && $.responseElements.ConsoleLogin = "Failure" }"#, Y, Y, N, N),
+    (r#"{ ($.eventSource = "signin.amazonaws.com") && ($.eventName = "ConsoleLogin") && ($.responseElements.ConsoleLogin = "Failure") }"#, Y, Y, N, N),
+    (r#"{($.eventName = ConsoleLogin && $.errorMessage = Failed*) || $.errorCode = *UnauthorizedOperation || $.errorCode = AccessDenied*}"#, Y, Y, N, N),
+    (r#"{ ($.eventName = "ConsoleLogin") && ($.errorMessage = "Failed authentication") && ($.eventType = "AwsConsoleSignIn") }"#, Y, N, N, N),
+    (r#"{ ($.eventSource = signin.amazonaws.com) && ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }"#, Y, Y, N, N),
+    (r#"{ $.eventName = "ConsoleLogin" && $.responseElements.ConsoleLogin != "Success" }"#, Y, Y, N, N),
+    (r#"{ $.eventName = "ConsoleLogin" && $.responseElements.ConsoleLogin = "Success" }"#, Y, N, Y, N),
+    (r#"{ $.eventName = ConsoleLogin && $.errorMessage = "Failed authentication" && $.additionalEventData.MFAUsed = * }"#, Y, Y, N, N),
+    (r#"{ $.eventName = ConsoleLogin && $.errorMessage = "Failed authentication" && $.responseElements = * }"#, Y, N, N, N),
+    (r#"{ $.eventName = ConsoleLogin && $.errorMessage = "Failed authentication" && $.awsRegion = * }"#, Y, Y, N, N),
+    (r#"{ $.eventName = ConsoleLogin && $.errorCode = "Failed authentication" }"#, Y, N, N, N),
+    (r#"{ $.eventName = ConsoleLogin && $.errorMessage = "Failed authentication" || $.errorCode = "AccessDenied" }"#, Y, Y, N, N),
+    (r#"{ $.eventName = ConsoleLogin && ($.errorCode = "AccessDenied" || $.errorMessage = "Failed authentication") }"#, Y, Y, N, N),
+    (r#"{ $.eventName = ConsoleLogin && $.errorCode EXISTS }"#, N, N, N, N),
+    (r#"{ $.eventName = ConsoleLogin && $.errorMessage IS NOT NULL }"#, N, N, N, N),
+    // wildcard selectors: `.*` reads any member of an object
+    (r#"{ $.eventName = ConsoleLogin && $.responseElements.* = "Failure" }"#, Y, Y, N, N),
+    (r#"{ $.eventName = ConsoleLogin && $.responseElements.* = "Success" }"#, Y, N, Y, N),
+    (r#"{ $.responseElements.* = "Failure" }"#, Y, Y, N, N),
+    (r#"{ $.a.*.b = 1 && $.c[*] = 2 && $.d.* = 3 && $.e.* = 4 }"#, N, N, N, N),
+    (r#"{ $.a.*[*] = 1 }"#, N, N, N, N),
+    // `?` terms count only when every term is one; mixed with others they are ignored
+    ("ConsoleLogin ?Failed ?Failure", Y, Y, Y, N),
+    ("?ConsoleLogin ?Failed", Y, Y, Y, N),
+    ("?Failed ?Failure", Y, Y, N, N),
+    ("?Success ?Failure", Y, Y, Y, N),
+    ("-Success ?Failure", Y, N, N, N),
+    (r#"ConsoleLogin "Failed authentication" ?nothing"#, Y, Y, N, N),
+    // regexes over the known field order
+    (r"%ConsoleLogin.*Failed\sauthentication%", Y, Y, N, N),
+    (r"%ConsoleLogin.*Failed authentication%", Y, Y, N, N),
+    (r"%Failed\sauthentication.*ConsoleLogin%", Y, Y, N, N),
+    (r"%Failed authentication.*eventName%", Y, N, N, N),
+    (r"%signin\.amazonaws\.com.*Failure%", Y, Y, N, N),
+    (r#"%ConsoleLogin.:.Failure%"#, Y, Y, N, N),
+    (r#"%"ConsoleLogin"%"#, N, N, N, N),
+    (r"%ConsoleLogin.*Success%", Y, N, Y, N),
+    (r"%Console[Ll]ogin.*Fail%", Y, Y, N, N),
+    // values with spaces must be quoted; CloudWatch takes unquoted dotted values
+    (r#"{ $.eventName = ConsoleLogin && $.errorMessage = Failed authentication }"#, N, N, N, N),
+    (r#"{ $.eventSource = signin.amazonaws.com && $.eventName = ConsoleLogin && $.errorMessage = "Failed authentication" }"#, Y, Y, N, N),
+    // a comparison on an object never matches
+    (r#"{ $.eventName = ConsoleLogin && $.errorMessage = "Failed authentication" && $.responseElements != "x" }"#, Y, N, N, N),
+    (r#"{ $.eventName = ConsoleLogin && $.userIdentity != "x" }"#, Y, N, N, N),
     // --- malformed JSON patterns
     ("{ }", N, N, N, N),
     ("{ $.eventName = ConsoleLogin", N, N, N, N),
@@ -170,7 +220,8 @@ const TABLE: &[(&str, bool, bool, bool, bool)] = &[
     ("{ $.eventName = ConsoleLogin & $.errorMessage = x }", N, N, N, N),
     ("{ $.eventName = ConsoleLogin and $.errorMessage = x }", N, N, N, N),
     ("{ ($.eventName = ConsoleLogin }", N, N, N, N),
-    ("{ $.eventName = Con*Login }", N, N, N, N),
+    // a `*` inside a value is a literal `*`
+    ("{ $.eventName = Con*Login }", Y, N, N, N),
     ("{ $.eventName > ConsoleLogin }", N, N, N, N),
     ("{ $.eventName IS MAYBE }", N, N, N, N),
     ("{ $.eventName NOT }", N, N, N, N),
@@ -251,8 +302,8 @@ fn record(name: &str) -> String {
             path.display()
         )
     });
-    let v: serde_json::Value = serde_json::from_str(&text).expect("sample record is JSON");
-    serde_json::to_string(&v).expect("compact JSON")
+    serde_json::from_str::<serde_json::Value>(&text).expect("sample record is JSON");
+    orgsweep::pattern::json::compact(&text)
 }
 
 #[test]

@@ -10,8 +10,9 @@
 //! that does not parse is a verdict on the pattern too (1), not a usage error. `--json` prints one JSON object: `parse_ok`, `error`, `catches_all`,
 //! `matches_success`, `strict_cis`, `explanation`.
 
+use crate::controls::judge;
 use crate::judge::chain::verdict_problem;
-use crate::pattern::{judge, PatternVerdict};
+use crate::pattern::PatternVerdict;
 
 /// Judges `pattern`, prints the verdict to stdout and returns the process exit code.
 pub fn run(json: bool, pattern: &str) -> i32 {
@@ -92,7 +93,8 @@ fn caret(pattern: &str, off: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pattern::CIS_PATTERN;
+    const CIS_PATTERN: &str =
+        "{ ($.eventName = ConsoleLogin) && ($.errorMessage = \"Failed authentication\") }";
 
     #[test]
     fn exit_codes() {

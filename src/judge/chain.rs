@@ -283,7 +283,10 @@ fn log_group_links(
 /// alone) no longer tells anyone about failures. The one place this rule lives: the judge, the
 /// collector and the remediation planner all ask here.
 pub fn pattern_problem(pattern: &str) -> Option<(Reason, String)> {
-    verdict_problem(&crate::pattern::judge_cached(pattern))
+    verdict_problem(&crate::pattern::judge_cached(
+        pattern,
+        &crate::controls::default_control().reference,
+    ))
 }
 
 /// [`pattern_problem`] for a verdict already at hand.
@@ -301,12 +304,7 @@ pub fn verdict_problem(verdict: &crate::pattern::PatternVerdict) -> Option<(Reas
         return Some((Reason::PatternTooNarrow, verdict.explanation.clone()));
     }
     if verdict.matches_success {
-        return Some((
-            Reason::PatternTooNarrow,
-            "the pattern also matches successful console sign-ins (for example `||` in place of `&&`), \
-             so its alarm would fire on every sign-in instead of on failures; use the CIS pattern"
-                .to_string(),
-        ));
+        return Some((Reason::PatternTooBroad, verdict.explanation.clone()));
     }
     None
 }

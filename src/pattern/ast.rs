@@ -16,8 +16,10 @@ pub struct Pattern {
     /// Texts that must all occur in a message for a JSON pattern to match it (a necessary
     /// condition, checked before any JSON is parsed).
     pub(crate) prefilter: Vec<String>,
-    /// Top-level JSON keys the pattern reads (`None` when a selector starts with an index).
+    /// Top-level JSON keys the pattern reads.
     pub(crate) top_keys: Vec<String>,
+    /// A selector starts with `.*`: every top-level member is read.
+    pub(crate) read_all: bool,
 }
 
 impl PartialEq for Pattern {
@@ -123,7 +125,8 @@ pub enum Value {
 }
 
 /// A string with optional leading/trailing `*`. `*` alone is `lead = true, text = ""`:
-/// "the field has a value".
+/// "the field has a value". A `*` inside the text is a literal `*` (the guide: `Ev*ent` only
+/// matches the string `Ev*ent`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Glob {
     pub lead: bool,
@@ -161,12 +164,23 @@ pub enum Step {
     Index(u32),
     /// `[*]`: any element of an array.
     Any,
+    /// `.*`: any member of an object.
+    AnyKey,
 }
 
 impl Selector {
-    /// True when the selector contains `[*]` (it then selects several values).
+    /// True when the selector contains a wildcard (`[*]` or `.*`): it then selects several
+    /// values, and matches when any of them does.
     pub fn has_any(&self) -> bool {
-        self.steps.iter().any(|s| matches!(s, Step::Any))
+        self.wildcards() > 0
+    }
+
+    /// How many wildcard steps the selector has.
+    pub fn wildcards(&self) -> usize {
+        self.steps
+            .iter()
+            .filter(|s| matches!(s, Step::Any | Step::AnyKey))
+            .count()
     }
 }
 

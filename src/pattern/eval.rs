@@ -71,7 +71,8 @@ fn ord(op: Op, a: f64, b: f64) -> bool {
 ///
 /// Settled by the guide: everything is case-sensitive; a comparison on a missing field is
 /// false, `!=` included; only `NOT EXISTS` is true for a missing field; `IS NULL` needs a
-/// present `null`; `*` matches any present string; numbers compare numerically.
+/// present `null`; `*` matches any present string; numbers compare numerically; a selector
+/// that points to an object or an array never matches ("the filter pattern won't match").
 pub fn test(t: &Test, v: Sv<'_>) -> Tri {
     use Sv::*;
     use Tri::*;
@@ -94,7 +95,7 @@ pub fn test(t: &Test, v: Sv<'_>) -> Tri {
                 _ => F,
             }
         }
-        Test::Op(_, _) if matches!(v, Absent) => F,
+        Test::Op(_, _) if matches!(v, Absent | Container) => F,
         Test::Op(op, Value::Num(c)) => match v {
             Num(n) | Field(_, Some(n)) => Tri::from(ord(*op, n, *c)),
             Str(s) | Field(s, None) => match numeric(s) {
@@ -194,23 +195,21 @@ pub fn matches(p: &Pattern, msg: &str) -> bool {
 }
 
 /// Terms and phrases match as substrings of the raw text, as the guide's examples show
-/// (`ERROR` matches `ERRORCODE`).
+/// (`ERROR` matches `ERRORCODE`). `?` terms are alternatives only when every term is one: the
+/// guide says that combined with other terms "all question mark terms will be ignored".
 pub fn terms_match(ts: &[Term], msg: &str) -> bool {
-    let mut any_optional = false;
+    let only_optional = ts.iter().all(|t| t.kind == TermKind::Optional);
     let mut optional_hit = false;
     for t in ts {
         let hit = msg.contains(t.text.as_str());
         match t.kind {
             TermKind::Required if !hit => return false,
             TermKind::Excluded if hit => return false,
-            TermKind::Optional => {
-                any_optional = true;
-                optional_hit |= hit;
-            }
+            TermKind::Optional => optional_hit |= hit,
             _ => {}
         }
     }
-    !any_optional || optional_hit
+    !only_optional || ts.is_empty() || optional_hit
 }
 
 fn json_match(p: &Pattern, e: &Expr, msg: &str) -> bool {
@@ -221,16 +220,46 @@ fn json_match(p: &Pattern, e: &Expr, msg: &str) -> bool {
             return false;
         }
     }
-    let Some(top) = parse_top(msg, &p.top_keys, false) else {
+    let Some(top) = parse_top(msg, &p.top_keys, p.read_all) else {
         return false;
     };
     let mut leaf = |c: &Cmp| cmp_on(&top, c);
     eval_expr(e, &mut leaf) == Tri::T
 }
 
+/// Does the JSON expression `e` match `msg` (without a pattern's pre-checks)?
+pub fn expr_matches(e: &Expr, msg: &str) -> bool {
+    let mut keys: Vec<String> = Vec::new();
+    let mut all = false;
+    e.for_each_cmp(&mut |c| match c.sel.steps.first() {
+        Some(Step::Key(k)) if !keys.contains(k) => keys.push(k.clone()),
+        Some(Step::Key(_)) => {}
+        _ => all = true,
+    });
+    let Some(top) = parse_top(msg, &keys, all) else {
+        return false;
+    };
+    eval_expr(e, &mut |c: &Cmp| cmp_on(&top, c)) == Tri::T
+}
+
 /// One comparison against a parsed top-level object (a `[*]` selector matches when any
 /// selected element satisfies the test).
 pub fn cmp_on(top: &[(Cow<'_, str>, J<'_>)], c: &Cmp) -> Tri {
+    if c.sel.steps.first() == Some(&Step::AnyKey) {
+        // `$.*`: any top-level member.
+        let found: Vec<&J<'_>> = top
+            .iter()
+            .flat_map(|(_, v)| {
+                let mut out = Vec::new();
+                collect(v, &c.sel.steps[1..], &mut out);
+                out
+            })
+            .collect();
+        if found.is_empty() {
+            return test(&c.test, Sv::Absent);
+        }
+        return or(found.into_iter().map(|j| test(&c.test, sv_of(j))));
+    }
     let Some((Step::Key(k0), rest)) = c.sel.steps.split_first() else {
         return test(&c.test, Sv::Absent);
     };
@@ -270,6 +299,11 @@ fn collect<'x, 'a>(j: &'x J<'a>, steps: &[Step], out: &mut Vec<&'x J<'a>>) {
         Some((Step::Any, rest)) => {
             if let J::Arr(xs) = j {
                 xs.iter().for_each(|x| collect(x, rest, out));
+            }
+        }
+        Some((Step::AnyKey, rest)) => {
+            if let J::Obj(m) = j {
+                m.iter().for_each(|(_, x)| collect(x, rest, out));
             }
         }
         Some((s, rest)) => {

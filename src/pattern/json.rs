@@ -21,6 +21,33 @@ pub enum J<'a> {
     Obj(Vec<(Cow<'a, str>, J<'a>)>),
 }
 
+/// JSON text as one compact line, members in their order: whitespace outside strings removed.
+/// (CloudTrail's records reach CloudWatch Logs like this; re-serializing through a map would
+/// sort the keys and change what term and regex patterns see.)
+pub fn compact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in text.chars() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if c == '"' {
+            in_string = true;
+            out.push(c);
+        } else if !c.is_whitespace() {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The top-level object of a log event, with only the members in `keep` parsed (every
 /// member when `keep_all`). `None` when the text is not a JSON object.
 pub fn parse_top<'a>(

@@ -1,5 +1,6 @@
 //! The filter-pattern judge: parse CloudWatch Logs filter patterns and decide, by meaning,
-//! whether a metric filter catches every failed console sign-in the CIS pattern catches.
+//! whether a metric filter catches every event a control's reference pattern catches, and
+//! whether it also matches the control's must-not-match class (a noisy alarm).
 //!
 //! The emulator stores patterns without evaluating them and `TestMetricFilter` is not
 //! available there, so this module is the only judge of step 3 of the control chain. It is
@@ -7,15 +8,20 @@
 //! - [`ast`]: the tree; [`parse`](mod@parse): text → tree with positioned errors;
 //!   `print`: tree → canonical text;
 //! - [`json`]: a lazy JSON reader; [`eval`]: pattern × log event → match;
-//! - [`judge`](mod@judge): the sound case analysis; [`explain`]: the sentences.
+//! - [`model`]: what CloudTrail writes (data, `config/records.toml`); [`solve`]: the case
+//!   analysis over it; [`text`]: terms and regexes on the records' text;
+//! - [`judge`](mod@judge): candidate against reference; [`explain`]: the sentences.
 
 pub mod ast;
 pub mod eval;
 pub mod explain;
 pub mod json;
 pub mod judge;
+pub mod model;
 pub mod parse;
 mod print;
+pub mod solve;
+pub mod text;
 
 pub use ast::{
     Body, Cmp, Expr, Glob, Op, Pattern, Re, Selector, Slot, Step, Term, TermKind, Test, Value,
@@ -26,26 +32,43 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-/// The CIS AWS Foundations Benchmark pattern for console authentication failures.
-pub const CIS_PATTERN: &str =
-    "{ ($.eventName = ConsoleLogin) && ($.errorMessage = \"Failed authentication\") }";
+/// What a candidate pattern is judged against: one control's reference pattern, its official
+/// spellings, and the records its filter must not match.
+#[derive(Debug, Clone)]
+pub struct Reference {
+    /// The control's id (verdicts are cached per control and text).
+    pub control: String,
+    pub pattern: Pattern,
+    /// Official spellings, the reference's first: `strict_cis` compares with these.
+    pub texts: Vec<String>,
+    /// What the reference catches, as a plural noun ("failed console sign-ins").
+    pub catches: String,
+    pub noise: Option<Noise>,
+}
 
-/// The same pattern as AWS Security Hub (CloudWatch.6) spells it.
-pub const SECURITY_HUB_PATTERN: &str =
-    "{($.eventName=ConsoleLogin) && ($.errorMessage=\"Failed authentication\")}";
+/// A must-not-match class: a record class of the model, and its plural noun.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Noise {
+    pub class: String,
+    pub label: String,
+}
 
-/// The judge's verdict on one filter pattern.
+/// The judge's verdict on one filter pattern, for one control.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PatternVerdict {
+    /// The control judged against.
+    pub control: String,
     /// The pattern is valid filter-pattern syntax within CloudWatch's limits.
     pub parse_ok: bool,
     /// When not `parse_ok`: the message, with the byte offset and what was expected.
     pub error: Option<String>,
-    /// Catches every failed console sign-in the CIS pattern catches.
+    /// Catches every event the control's reference pattern catches.
     pub catches_all: bool,
-    /// Also matches successful console sign-ins (the alarm will be noisy).
+    /// Also matches the control's must-not-match class (successful console sign-ins for
+    /// console authentication failures): the alarm will be noisy. False for a control
+    /// without one.
     pub matches_success: bool,
-    /// The text is the CIS or Security Hub pattern up to whitespace.
+    /// The text is one of the control's official patterns (CIS, Security Hub) up to whitespace.
     pub strict_cis: bool,
     /// Why: which record slips through and why, or why the pattern passes.
     pub explanation: String,
@@ -61,13 +84,15 @@ pub fn matches(p: &Pattern, event_message: &str) -> bool {
     eval::matches(p, event_message)
 }
 
-/// Judges a pattern text. Pure: the same text always gives the same verdict.
-pub fn judge(text: &str) -> PatternVerdict {
-    let strict_cis = is_strict_cis(text);
+/// Judges a pattern text against a control's reference. Pure: the same text always gives the
+/// same verdict.
+pub fn judge_for(text: &str, r: &Reference) -> PatternVerdict {
+    let strict_cis = is_strict(text, r);
     match parse::parse(text) {
         Err(e) => {
             let msg = e.to_string();
             PatternVerdict {
+                control: r.control.clone(),
                 parse_ok: false,
                 explanation: explain::parse_failed(&msg),
                 error: Some(msg),
@@ -77,16 +102,17 @@ pub fn judge(text: &str) -> PatternVerdict {
             }
         }
         Ok(p) => {
-            let j = judge::judge_parsed(&p);
+            let j = judge::judge_parsed(&p, r);
             let mut explanation = j.explanation;
             if strict_cis {
-                explanation = format!("This is the CIS pattern. {explanation}");
+                explanation = format!("This is the control's official pattern. {explanation}");
             }
             PatternVerdict {
+                control: r.control.clone(),
                 parse_ok: true,
                 error: None,
                 catches_all: j.catches_all,
-                matches_success: j.matches_success,
+                matches_success: j.matches_noise,
                 strict_cis,
                 explanation,
             }
@@ -94,23 +120,33 @@ pub fn judge(text: &str) -> PatternVerdict {
     }
 }
 
-/// Verdicts cached per distinct pattern text, process-wide: a sweep sees the same few
-/// patterns in thousands of account × region cells.
-pub fn judge_cached(text: &str) -> Arc<PatternVerdict> {
-    static CACHE: OnceLock<Mutex<HashMap<String, Arc<PatternVerdict>>>> = OnceLock::new();
+/// Verdicts cached per control and distinct pattern text, process-wide: a sweep sees the same
+/// few patterns in thousands of account × region cells.
+pub fn judge_cached(text: &str, r: &Reference) -> Arc<PatternVerdict> {
+    type Cache = Mutex<HashMap<(String, String), Arc<PatternVerdict>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
     /// Bound on memory if a caller feeds many distinct texts; the cache is simply reset.
-    const MAX_ENTRIES: usize = 10_000;
+    const MAX_ENTRIES: usize = 20_000;
     let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
-    if let Some(v) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(text) {
+    let key = (r.control.clone(), text.to_string());
+    if let Some(v) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
         return Arc::clone(v);
     }
     // Judge outside the lock so other threads are not held up by a slow pattern.
-    let v = Arc::new(judge(text));
+    let v = Arc::new(judge_for(text, r));
     let mut m = cache.lock().unwrap_or_else(|e| e.into_inner());
     if m.len() >= MAX_ENTRIES {
         m.clear();
     }
-    Arc::clone(m.entry(text.to_string()).or_insert(v))
+    Arc::clone(m.entry(key).or_insert(v))
+}
+
+/// Whether a JSON pattern matches at least one record of the model.
+pub fn matches_some_record(p: &Pattern, m: &model::RecordModel) -> bool {
+    match &p.body {
+        Body::Json(e) => judge::matches_some(e, m),
+        _ => true,
+    }
 }
 
 /// The text without whitespace outside double-quoted strings (escapes respected).
@@ -138,10 +174,11 @@ fn squeeze(text: &str) -> String {
     out
 }
 
-/// True when `text` is the CIS or the Security Hub pattern up to whitespace outside quotes.
-pub fn is_strict_cis(text: &str) -> bool {
+/// True when `text` is one of the reference's official spellings up to whitespace outside
+/// quotes.
+pub fn is_strict(text: &str, r: &Reference) -> bool {
     let s = squeeze(text);
-    s == squeeze(CIS_PATTERN) || s == squeeze(SECURITY_HUB_PATTERN)
+    r.texts.iter().any(|t| squeeze(t) == s)
 }
 
 #[cfg(test)]

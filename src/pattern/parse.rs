@@ -14,6 +14,9 @@ pub const MAX_PATTERN_CHARS: usize = 1024;
 pub const MAX_REGEXES: usize = 2;
 /// Parenthesis nesting we accept; deeper input is refused rather than risking the stack.
 const MAX_DEPTH: usize = 64;
+/// Wildcard selectors (`[*]`, `.*`): one per selector, three per pattern (the guide's quota).
+pub const MAX_SELECTOR_WILDCARDS: usize = 1;
+pub const MAX_PATTERN_WILDCARDS: usize = 3;
 
 /// Why a pattern does not parse: where, and what was expected there.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,6 +48,7 @@ pub fn parse(text: &str) -> Result<Pattern, ParseError> {
         b: text.as_bytes(),
         pos: 0,
         regexes: 0,
+        wildcards: 0,
         depth: 0,
         delimited: false,
     };
@@ -64,22 +68,22 @@ impl Pattern {
     pub fn from_body(body: Body) -> Pattern {
         let mut prefilter = Vec::new();
         let mut top_keys: Vec<String> = Vec::new();
+        let mut read_all = false;
         if let Body::Json(e) = &body {
             required_literals(e, &mut prefilter);
             prefilter.sort();
             prefilter.dedup();
-            e.for_each_cmp(&mut |c| {
-                if let Some(Step::Key(k)) = c.sel.steps.first() {
-                    if !top_keys.contains(k) {
-                        top_keys.push(k.clone());
-                    }
-                }
+            e.for_each_cmp(&mut |c| match c.sel.steps.first() {
+                Some(Step::Key(k)) if !top_keys.contains(k) => top_keys.push(k.clone()),
+                Some(Step::AnyKey) => read_all = true,
+                _ => {}
             });
         }
         Pattern {
             body,
             prefilter,
             top_keys,
+            read_all,
         }
     }
 }
@@ -111,6 +115,7 @@ struct Parser<'a> {
     b: &'a [u8],
     pos: usize,
     regexes: usize,
+    wildcards: usize,
     depth: usize,
     /// Parsing the condition of a space-delimited slot: selectors are bare names.
     delimited: bool,
@@ -272,15 +277,32 @@ impl<'a> Parser<'a> {
         };
         if let Some(op) = op {
             self.skip_ws();
+            let value_at = self.pos;
+            let quoted = matches!(self.peek(), Some(b'"' | b'%'));
             let value = self.value(op)?;
+            if !quoted && !self.delimited {
+                self.unquoted_words(value_at)?;
+            }
             return Ok(Cmp {
                 sel,
                 test: Test::Op(op, value),
             });
         }
         if !self.delimited {
+            if self.keyword("EXISTS") {
+                return Self::fail(
+                    start,
+                    "`EXISTS` alone is not supported by CloudWatch: write `= *` to require a value, or `NOT EXISTS`",
+                );
+            }
             if self.keyword("IS") {
                 self.skip_ws();
+                if self.keyword("NOT") {
+                    return Self::fail(
+                        start,
+                        "`IS NOT` is not supported by CloudWatch: use `!=`, or `IS TRUE`/`IS FALSE`/`IS NULL`",
+                    );
+                }
                 let test = if self.keyword("TRUE") {
                     Test::IsTrue
                 } else if self.keyword("FALSE") {
@@ -313,6 +335,44 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// An unquoted value followed by another word: the user meant one value with a space in
+    /// it, which CloudWatch only takes in double quotes.
+    fn unquoted_words(&self, value_at: usize) -> Result<(), ParseError> {
+        let mut i = self.pos;
+        while self.b.get(i).is_some_and(|&c| is_ws(c)) {
+            i += 1;
+        }
+        if i == self.pos || !self.b.get(i).is_some_and(|&c| is_word(c) || c == b'*') {
+            return Ok(());
+        }
+        let next: String = self.s[i..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if matches!(next.as_str(), "and" | "AND" | "or" | "OR") {
+            let op = if next.eq_ignore_ascii_case("and") {
+                "&&"
+            } else {
+                "||"
+            };
+            return Self::fail(
+                i,
+                format!("expected `&&`, `||`, `)` or `}}`, found `{next}`: write `{op}`"),
+            );
+        }
+        let rest = &self.s[value_at..];
+        let end = ["&&", "||", ")", "}"]
+            .iter()
+            .filter_map(|t| rest.find(t))
+            .min()
+            .unwrap_or(rest.len());
+        let words = rest[..end].trim_end();
+        Self::fail(
+            value_at,
+            format!("a value with spaces must be in double quotes: write `\"{words}\"`"),
+        )
+    }
+
     /// Consumes `kw` when it is a whole word (case-sensitive, as everything in the language).
     fn keyword(&mut self, kw: &str) -> bool {
         let end = self.pos + kw.len();
@@ -330,6 +390,7 @@ impl<'a> Parser<'a> {
         if self.peek() != Some(b'$') {
             return self.err("a selector starting with `$.` or `(`");
         }
+        let start = self.pos;
         self.pos += 1;
         let mut steps = Vec::new();
         loop {
@@ -337,6 +398,10 @@ impl<'a> Parser<'a> {
                 Some(b'.') if self.peek_at(1) == Some(b'[') => {
                     self.pos += 1;
                     steps.push(self.bracket()?);
+                }
+                Some(b'.') if self.peek_at(1) == Some(b'*') => {
+                    self.pos += 2;
+                    steps.push(Step::AnyKey);
                 }
                 Some(b'.') => {
                     self.pos += 1;
@@ -356,7 +421,21 @@ impl<'a> Parser<'a> {
         if steps.is_empty() {
             return self.err("`.` and a field name after `$`");
         }
-        Ok(Selector { steps })
+        let sel = Selector { steps };
+        if sel.wildcards() > MAX_SELECTOR_WILDCARDS {
+            return Self::fail(
+                start,
+                format!("CloudWatch allows at most {MAX_SELECTOR_WILDCARDS} wildcard (`[*]` or `.*`) in one selector"),
+            );
+        }
+        self.wildcards += sel.wildcards();
+        if self.wildcards > MAX_PATTERN_WILDCARDS {
+            return Self::fail(
+                start,
+                format!("CloudWatch allows at most {MAX_PATTERN_WILDCARDS} wildcard selectors in one pattern"),
+            );
+        }
+        Ok(sel)
     }
 
     /// `[0]`, `[*]`, `['key']` or `["key"]`.
@@ -699,7 +778,8 @@ fn is_number(s: &str) -> bool {
     i == b.len()
 }
 
-/// Turns a value's characters into a glob: `*` is a wildcard only at the start or the end.
+/// Turns a value's characters into a glob: `*` is a wildcard at the start or the end, and a
+/// literal `*` elsewhere.
 fn glob(chars: &[(char, usize, bool)]) -> Result<Glob, ParseError> {
     let n = chars.len();
     let lead = n > 0 && chars[0].0 == '*' && !chars[0].2;
@@ -711,12 +791,7 @@ fn glob(chars: &[(char, usize, bool)]) -> Result<Glob, ParseError> {
     } else {
         &chars[0..0]
     };
-    if let Some(&(_, at, _)) = inner.iter().find(|(c, _, esc)| *c == '*' && !esc) {
-        return Err(ParseError {
-            offset: at,
-            message: "a `*` wildcard is only allowed at the start or the end of a value".into(),
-        });
-    }
+    // A `*` inside the value is a literal `*`.
     let text: String = inner.iter().map(|(c, _, _)| *c).collect();
     if text.is_empty() {
         // `*` or `**`: any value.

@@ -148,6 +148,7 @@ impl Display for Selector {
                 }
                 Step::Index(i) => write!(f, "[{i}]")?,
                 Step::Any => f.write_str("[*]")?,
+                Step::AnyKey => f.write_str(".*")?,
             }
         }
         Ok(())

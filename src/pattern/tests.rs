@@ -2,6 +2,13 @@
 
 use super::*;
 
+const CIS_PATTERN: &str =
+    "{ ($.eventName = ConsoleLogin) && ($.errorMessage = \"Failed authentication\") }";
+
+fn judge(text: &str) -> PatternVerdict {
+    crate::controls::judge(text)
+}
+
 #[test]
 fn cis_parses_and_prints_canonically() {
     let p = parse(CIS_PATTERN).unwrap();
@@ -56,8 +63,9 @@ fn prefilter_does_not_change_meaning_with_unicode_escapes() {
 
 #[test]
 fn cache_returns_same_arc() {
-    let a = judge_cached(CIS_PATTERN);
-    let b = judge_cached(CIS_PATTERN);
+    let r = &crate::controls::default_control().reference;
+    let a = judge_cached(CIS_PATTERN, r);
+    let b = judge_cached(CIS_PATTERN, r);
     assert!(Arc::ptr_eq(&a, &b));
 }
 

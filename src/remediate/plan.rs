@@ -47,11 +47,12 @@ pub const ALARM_EVALUATION_PERIODS: i32 = 1;
 pub const ALARM_TREAT_MISSING_DATA: &str = "notBreaching";
 
 /// The reasons whose fix is in the log group, filter, alarm or topic: orgsweep plans them.
-pub const REMEDIABLE: [Reason; 9] = [
+pub const REMEDIABLE: [Reason; 10] = [
     Reason::LogGroupMissing,
     Reason::NoMetricFilter,
     Reason::PatternInvalid,
     Reason::PatternTooNarrow,
+    Reason::PatternTooBroad,
     Reason::NoAlarm,
     Reason::AlarmCannotFire,
     Reason::AlarmActionsDisabled,
@@ -815,7 +816,7 @@ pub fn plan_target(skeleton: &TargetPlan, state: &TargetState, cfg: &PlanConfig)
             t.actions.push(Action::PutMetricFilter {
                 log_group_name: t.log_group_name.clone(),
                 filter_name: cfg.filter_name.clone(),
-                filter_pattern: crate::pattern::CIS_PATTERN.into(),
+                filter_pattern: crate::controls::default_control().reference.texts[0].clone(),
                 metric_namespace: metric.namespace.clone(),
                 metric_name: metric.metric_name.clone(),
                 metric_value: metric.value.clone(),

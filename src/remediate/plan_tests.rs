@@ -307,7 +307,10 @@ fn an_empty_log_group_gets_the_whole_chain_in_order() {
             ..
         } => {
             assert_eq!(log_group_name, "ct-logs");
-            assert_eq!(filter_pattern, crate::pattern::CIS_PATTERN);
+            assert_eq!(
+                filter_pattern,
+                crate::controls::default_control().reference.texts[0].as_str()
+            );
             assert_eq!(metric_value, "1");
         }
         other => panic!("{other:?}"),
@@ -456,7 +459,7 @@ fn our_alarm_in_place_needs_only_the_missing_subscription() {
         log_group_exists: true,
         filters: vec![filter(
             "orgsweep-console-auth-failures",
-            crate::pattern::CIS_PATTERN,
+            crate::controls::default_control().reference.texts[0].as_str(),
             "CISBenchmark",
             "ConsoleAuthenticationFailures",
         )],
@@ -527,7 +530,7 @@ fn a_complete_alarm_means_nothing_to_do() {
         log_group_exists: true,
         filters: vec![filter(
             "f",
-            crate::pattern::CIS_PATTERN,
+            crate::controls::default_control().reference.texts[0].as_str(),
             "CISBenchmark",
             "ConsoleAuthenticationFailures",
         )],
