@@ -161,6 +161,11 @@ pub struct PatternArgs {
     #[arg(long)]
     pub json: bool,
 
+    /// The control to judge against: an id, a CIS v3.0 number (4.6) or a Security Hub id
+    /// (CloudWatch.6); see `orgsweep controls`.
+    #[arg(long, value_name = "ID", default_value = crate::controls::DEFAULT_CONTROL)]
+    pub control: String,
+
     /// The metric-filter pattern, e.g. '{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }'.
     #[arg(allow_hyphen_values = true)]
     pub pattern: String,

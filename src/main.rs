@@ -8,7 +8,7 @@ use orgsweep::commands;
 fn main() {
     let cli = Cli::parse();
     let code = match cli.command {
-        Command::Pattern(args) => commands::pattern::run(args.json, &args.pattern),
+        Command::Pattern(args) => commands::pattern::run(args.json, &args.pattern, &args.control),
         command => {
             let runtime = match tokio::runtime::Builder::new_multi_thread()
                 .enable_all()

@@ -1,22 +1,39 @@
-//! `orgsweep pattern [--json] PATTERN`: judge one metric-filter pattern offline.
+//! `orgsweep pattern [--json] [--control ID] PATTERN`: judge one metric-filter pattern offline.
 //!
 //! Usage:
 //!   orgsweep pattern '{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }'
 //!   orgsweep pattern --json '{ $.eventName = ConsoleLogin }'
+//!   orgsweep pattern --control 4.3 '{ $.userIdentity.type = "Root" }'
 //!
 //! Exit code 0 when a metric filter with this pattern serves the control — it catches every
-//! failed console sign-in the CIS pattern catches and does not match successful sign-ins — and
-//! 1 when it does not (the `check` judge's rule, `judge::chain::verdict_problem`). A pattern
-//! that does not parse is a verdict on the pattern too (1), not a usage error. `--json` prints one JSON object: `parse_ok`, `error`, `catches_all`,
-//! `matches_success`, `strict_cis`, `explanation`.
+//! event the control's reference pattern catches and does not match its must-not-match class
+//! (successful sign-ins, for console authentication failures) — and 1 when it does not (the
+//! `check` judge's rule, `judge::chain::verdict_problem`). A pattern that does not parse is a
+//! verdict on the pattern too (1), not a usage error; an unknown control is (2). `--json`
+//! prints one JSON object: `control`, `parse_ok`, `error`, `catches_all`, `matches_success`,
+//! `strict_cis`, `explanation`.
 
-use crate::controls::judge;
+use crate::controls;
 use crate::judge::chain::verdict_problem;
-use crate::pattern::PatternVerdict;
+use crate::pattern::{judge_for, PatternVerdict};
 
-/// Judges `pattern`, prints the verdict to stdout and returns the process exit code.
-pub fn run(json: bool, pattern: &str) -> i32 {
-    let v = judge(pattern);
+/// Judges `pattern` against `control`, prints the verdict to stdout and returns the exit code.
+pub fn run(json: bool, pattern: &str, control: &str) -> i32 {
+    let control = match controls::select(&[control.to_string()]) {
+        Ok(c) if c.len() == 1 => c[0],
+        Ok(_) => {
+            eprintln!(
+                "error: --control: give one control, not `{control}`; valid: {}",
+                controls::valid_ids()
+            );
+            return 2;
+        }
+        Err(e) => {
+            eprintln!("error: --control: {e}");
+            return 2;
+        }
+    };
+    let v = judge_for(pattern, &control.reference);
     if json {
         match serde_json::to_string(&v) {
             Ok(s) => println!("{s}"),
@@ -45,6 +62,8 @@ pub fn human(pattern: &str, v: &PatternVerdict) -> String {
     let yes_no = |b: bool| if b { "yes" } else { "no" };
     let mut s = String::new();
     s.push_str(&format!("pattern:          {pattern}\n"));
+    s.push_str(&format!("control:          {}\n", v.control));
+    s.push_str(&format!("control:          {}\n", v.control));
     if let Some(e) = &v.error {
         s.push_str(&format!("parse error:      {e}\n"));
         if let Some(off) = error_offset(e) {
@@ -70,7 +89,7 @@ pub fn human(pattern: &str, v: &PatternVerdict) -> String {
             ""
         }
     ));
-    s.push_str(&format!("strict CIS text:  {}\n", yes_no(v.strict_cis)));
+    s.push_str(&format!("official text:    {}\n", yes_no(v.strict_cis)));
     s.push_str(&format!("why: {}\n", v.explanation));
     s
 }
@@ -93,6 +112,8 @@ fn caret(pattern: &str, off: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::controls::judge;
+    use crate::controls::judge;
     const CIS_PATTERN: &str =
         "{ ($.eventName = ConsoleLogin) && ($.errorMessage = \"Failed authentication\") }";
 
@@ -119,6 +140,8 @@ mod tests {
     fn json_has_the_contract_fields() {
         let v = serde_json::to_value(judge(CIS_PATTERN)).unwrap();
         for k in [
+            "control",
+            "control",
             "parse_ok",
             "error",
             "catches_all",

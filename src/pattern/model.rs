@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use super::ast::{Selector, Step};
+use super::ast::{Glob, Selector, Step};
 use super::solve::{Abs, Domain, Named, Universe};
 
 /// The model shipped with the binary.
@@ -55,6 +55,8 @@ pub struct FieldFact {
     pub not: Vec<String>,
     /// For an object: its only members, when that is known.
     pub members: Option<Vec<String>>,
+    /// For a string: a wildcard every value matches (`arn:*`).
+    pub like: Option<Glob>,
     pub why: Option<String>,
 }
 
@@ -126,6 +128,7 @@ enum RawFact {
         #[serde(default)]
         not: Vec<String>,
         members: Option<Vec<String>>,
+        like: Option<String>,
         why: Option<String>,
     },
 }
@@ -148,13 +151,14 @@ fn kind_fact(k: &str) -> Result<Fact, String> {
 
 fn field_fact(path: &str, raw: &RawFact) -> Result<FieldFact, String> {
     let sel = path_selector(path)?;
-    let (fact, not, members, why) = match raw {
-        RawFact::Kind(k) => (kind_fact(k)?, Vec::new(), None, None),
+    let (fact, not, members, like, why) = match raw {
+        RawFact::Kind(k) => (kind_fact(k)?, Vec::new(), None, None, None),
         RawFact::Table {
             fixed,
             fact,
             not,
             members,
+            like,
             why,
         } => {
             let f = match (fixed, fact) {
@@ -174,7 +178,11 @@ fn field_fact(path: &str, raw: &RawFact) -> Result<FieldFact, String> {
             if members.is_some() && f != Fact::Present(Kind::Object) {
                 return Err("`members` is only for objects".into());
             }
-            (f, not.clone(), members.clone(), why.clone())
+            let like = match like {
+                None => None,
+                Some(text) => Some(like_glob(text)?),
+            };
+            (f, not.clone(), members.clone(), like, why.clone())
         }
     };
     Ok(FieldFact {
@@ -183,7 +191,23 @@ fn field_fact(path: &str, raw: &RawFact) -> Result<FieldFact, String> {
         fact,
         not,
         members,
+        like,
         why,
+    })
+}
+
+/// `prefix*`, `*suffix` or `*part*` as a glob.
+fn like_glob(text: &str) -> Result<Glob, String> {
+    let lead = text.starts_with('*');
+    let trail = text.len() > 1 && text.ends_with('*');
+    let inner = text.trim_matches('*');
+    if inner.is_empty() || inner.contains('*') || !(lead || trail) {
+        return Err(format!("`like = \"{text}\"` must be prefix*, *suffix or *part*"));
+    }
+    Ok(Glob {
+        lead,
+        text: inner.to_string(),
+        trail,
     })
 }
 
@@ -403,7 +427,7 @@ impl RecordClass {
             return true;
         };
         if let Abs::Str(s) = v {
-            if f.not.contains(s) {
+            if f.not.contains(s) || f.like.as_ref().is_some_and(|g| !g.matches(s)) {
                 return false;
             }
         }
@@ -466,7 +490,7 @@ impl FieldFact {
             };
         }
         if let Some(serde_json::Value::String(s)) = cur {
-            if self.not.contains(s) {
+            if self.not.contains(s) || self.like.as_ref().is_some_and(|g| !g.matches(s)) {
                 return false;
             }
         }
@@ -505,6 +529,10 @@ pub struct ClassUniverse<'m> {
 }
 
 impl Universe for ClassUniverse<'_> {
+    fn like(&self, sel: &Selector) -> Option<Glob> {
+        self.class.fact(sel).and_then(|f| f.like.clone())
+    }
+
     fn members(&self, parent: &Selector) -> (Vec<String>, bool) {
         let closed = self.class.fact(parent).and_then(|f| f.members.clone());
         if let Some(m) = closed {
@@ -527,10 +555,15 @@ impl Universe for ClassUniverse<'_> {
     }
 
     fn domain(&self, sel: &Selector, named: &Named) -> Domain {
-        let restrict = |vs: Vec<Abs>, not: &[String]| {
+        let restrict = |vs: Vec<Abs>, f: &FieldFact| {
             Domain::Values(
                 vs.into_iter()
-                    .filter(|v| !matches!(v, Abs::Str(s) if not.contains(s)))
+                    .filter(|v| match v {
+                        Abs::Str(s) => {
+                            !f.not.contains(s) && f.like.as_ref().is_none_or(|g| g.matches(s))
+                        }
+                        _ => true,
+                    })
                     .collect(),
             )
         };
@@ -541,12 +574,12 @@ impl Universe for ClassUniverse<'_> {
                 Fact::Absent => Domain::Pin(Abs::Absent),
                 Fact::Present(Kind::Object) => Domain::Pin(Abs::Obj),
                 Fact::Present(Kind::Array) => Domain::Pin(Abs::Arr),
-                Fact::Present(Kind::String) => restrict(named.strings(), &f.not),
+                Fact::Present(Kind::String) => restrict(named.strings(), f),
                 Fact::Present(Kind::Number) => Domain::Values(named.numbers()),
                 Fact::Present(Kind::Boolean) => {
                     Domain::Values(vec![Abs::Bool(true), Abs::Bool(false)])
                 }
-                Fact::Free => restrict(named.everything(), &f.not),
+                Fact::Free => restrict(named.everything(), f),
             },
             None => {
                 let undocumented_top =

@@ -81,6 +81,10 @@ pub trait Universe {
     fn members(&self, _parent: &Selector) -> (Vec<String>, bool) {
         (Vec::new(), false)
     }
+    /// A wildcard every string value of the field matches, when the universe knows one.
+    fn like(&self, _sel: &Selector) -> Option<Glob> {
+        None
+    }
 }
 
 /// Strings and numbers the formulas compare one field with.
@@ -187,6 +191,8 @@ pub struct World {
     index: HashMap<Selector, usize>,
     /// `.*` selections spelled out: the members the universe knows, and whether those are all.
     expansions: HashMap<Selector, (Vec<Selector>, bool)>,
+    /// Wildcards the string values of some fields are known to match.
+    likes: HashMap<Selector, Glob>,
 }
 
 /// What a selector yields in a world.
@@ -285,6 +291,10 @@ impl World {
             .enumerate()
             .map(|(i, s)| (s.clone(), i))
             .collect();
+        let likes = vars
+            .iter()
+            .filter_map(|s| Some((s.clone(), universe.like(s)?)))
+            .collect();
         let n = vars.len();
         World {
             pins,
@@ -293,6 +303,7 @@ impl World {
             domains,
             index,
             expansions,
+            likes,
         }
     }
 
@@ -404,6 +415,14 @@ fn leaf(w: &World, c: &Cmp, atoms: &mut Atoms) -> Lit {
                     if !g.lead && !g.trail {
                         // "Some other string" is none of the strings the formulas name.
                         return if eq { Lit::F } else { Lit::T };
+                    }
+                    if let Some(like) = w.likes.get(&c.sel) {
+                        if glob_disjoint(like, g) {
+                            return if eq { Lit::F } else { Lit::T };
+                        }
+                        if glob_implies(like, g) {
+                            return if eq { Lit::T } else { Lit::F };
+                        }
                     }
                 }
                 Lit::Atom(atoms.id(AtomKey::Sym(c.sel.clone(), val.clone())), !eq)
