@@ -12,7 +12,7 @@
 //! line), the ten calls `orgsweep check` makes for a compliant member, in the same order and
 //! with the same overlap (AssumeRole; DescribeRegions with ListTrails; DescribeTrails;
 //! GetTrailStatus, GetEventSelectors, DescribeLogGroups and DescribeMetricFilters together;
-//! DescribeAlarmsForMetric; ListSubscriptionsByTopic), no judging, no files. Its requests/s is
+//! DescribeAlarms; ListSubscriptionsByTopic), no judging, no files. Its requests/s is
 //! the emulator's ceiling for this workload; a sweep's calls/s over it is what orgsweep's own
 //! work costs.
 //!
@@ -204,14 +204,15 @@ async fn member_calls(config: &SdkConfig, id: &str) -> (usize, bool) {
         return (8, false);
     };
     let alarms = aws_sdk_cloudwatch::Client::new(&member)
-        .describe_alarms_for_metric()
-        .namespace(metric.0)
-        .metric_name(metric.1)
+        .describe_alarms()
+        .alarm_types(aws_sdk_cloudwatch::types::AlarmType::MetricAlarm)
+        .max_records(100)
         .send()
         .await;
     let Some(topic) = alarms.as_ref().ok().and_then(|a| {
         a.metric_alarms()
-            .first()
+            .iter()
+            .find(|a| a.namespace() == Some(&metric.0) && a.metric_name() == Some(&metric.1))
             .and_then(|a| a.alarm_actions().first().cloned())
     }) else {
         return (9, false);

@@ -6,7 +6,6 @@
 //! NAME is an account name of the emulator's organization. Prints `AWS_ENDPOINT_URL=…` for the
 //! proxy, then serves until it is killed.
 
-#[allow(dead_code)]
 #[path = "../tests/support/mod.rs"]
 mod support;
 

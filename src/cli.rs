@@ -10,13 +10,13 @@ use crate::validate;
 #[command(
     name = "orgsweep",
     version,
-    about = "Check, and on request complete, the CIS 'console authentication failures' alarm chain in every account and region of an AWS Organization",
+    about = "Check, and on request complete, the CIS AWS Foundations monitoring controls (metric filter + alarm chains) in every account and region of an AWS Organization",
     long_about = "orgsweep runs from the management account of an AWS Organization. It lists every account, \
-assumes a role in each one concurrently and, in every region, checks the CIS AWS Foundations control \
-'a log metric filter and alarm exist for AWS Management Console authentication failures' \
-(CIS 3.6 / 4.6, Security Hub CloudWatch.6): a logging multi-region CloudTrail trail with management events, \
-delivering to a CloudWatch Logs group, a metric filter that catches every failed console sign-in, \
-an alarm on its metric with an SNS action, and a confirmed subscriber.\n\n\
+assumes a role in each one concurrently and, in every region, checks the CIS AWS Foundations \
+'monitoring' controls (CIS v3.0 4.1-4.15, Security Hub CloudWatch.1-14; `orgsweep controls` lists them): \
+for each, a logging multi-region CloudTrail trail with management events, delivering to a CloudWatch Logs \
+group, a metric filter that catches every event the control's reference pattern catches, an alarm on its \
+metric with an SNS action, and a confirmed subscriber.\n\n\
 AWS credentials, region and endpoint come from the standard AWS chain (AWS_PROFILE, AWS_REGION, \
 AWS_ENDPOINT_URL, ...). Exit codes: 0 every cell PASS or SKIPPED, 1 at least one FAIL, \
 2 usage or configuration error, 3 at least one ERROR (the report is incomplete).",
@@ -59,10 +59,16 @@ orgsweep remediate --apply --plan plan.json --yes  # apply exactly that plan, th
 orgsweep remediate --apply --ous ou-ab12-cd34ef56 --max-accounts 20   # one wave"
     )]
     Remediate(RemediateArgs),
-    /// Judge one metric-filter pattern offline: does it catch every failed console sign-in?
+    /// List the controls orgsweep checks: ids, CIS and Security Hub numbers, reference patterns, names.
     #[command(
-        after_help = "Exit code 0 when the pattern catches every failed console sign-in the CIS pattern \
-catches, 1 when it does not (or does not parse).\n\nExamples:\n  \
+        after_help = "Examples:\n  orgsweep controls\n  orgsweep controls --json\n  orgsweep check --controls 4.3,CloudWatch.6,vpc-changes"
+    )]
+    Controls(ControlsArgs),
+    /// Judge one metric-filter pattern offline: does it catch every event a control's reference catches?
+    #[command(
+        after_help = "Exit code 0 when the pattern catches every event the control's reference pattern \
+catches and does not match its must-not-match class (successful sign-ins, for console authentication \
+failures), 1 when it does not (or does not parse), 2 for an unknown --control.\n\nExamples:\n  \
 orgsweep pattern '{ ($.eventName = ConsoleLogin) && ($.errorMessage = \"Failed authentication\") }'\n  \
 orgsweep pattern --json '{ $.eventName = ConsoleLogin && $.userIdentity.type = IAMUser }'"
     )]
@@ -103,6 +109,16 @@ pub struct Selection {
     /// Accounts checked at the same time [config: sweep.concurrency; default 32].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=512))]
     pub concurrency: Option<u16>,
+
+    /// Controls to check: `all` (the default) or ids, CIS v3.0 numbers (4.3) or Security Hub
+    /// ids (CloudWatch.1), comma-separated; see `orgsweep controls` [config: sweep.controls].
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        env = "ORGSWEEP_CONTROLS"
+    )]
+    pub controls: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -156,6 +172,13 @@ pub struct RemediateArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ControlsArgs {
+    /// Print the table as JSON (one object per control) instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct PatternArgs {
     /// Print one JSON object (parse_ok, error, catches_all, matches_success, strict_cis, explanation).
     #[arg(long)]
@@ -195,6 +218,7 @@ impl Selection {
             external_id: self.external_id.clone(),
             regions: (!self.regions.is_empty()).then(|| self.regions.clone()),
             concurrency: self.concurrency.map(usize::from),
+            controls: (!self.controls.is_empty()).then(|| self.controls.clone()),
         }
     }
 
@@ -206,5 +230,26 @@ impl Selection {
         };
         let config = crate::config::Config::load(&path, explicit).map_err(|e| e.to_string())?;
         config.with_overrides(&self.overrides())
+    }
+
+    /// What to sweep, as plain values: the configuration with the flags applied, the controls
+    /// it selects, and the account filters. A usage error names the flag or key.
+    pub fn request(&self) -> Result<crate::sweep::SweepRequest, String> {
+        let config = self.load_config()?;
+        let controls = crate::controls::select(&config.sweep.controls).map_err(|e| {
+            let from = if self.controls.is_empty() {
+                "sweep.controls"
+            } else {
+                "--controls"
+            };
+            format!("{from}: {e}")
+        })?;
+        Ok(crate::sweep::SweepRequest {
+            config,
+            controls,
+            ous: self.ous.clone(),
+            accounts: self.accounts.clone(),
+            exclude_accounts: self.exclude_accounts.clone(),
+        })
     }
 }

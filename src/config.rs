@@ -3,6 +3,7 @@
 //! Every mistake is reported with the file, the line, the key and what is allowed, in the
 //! manner of cargo-deny: the user should know what to type next without reading the code.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -34,6 +35,8 @@ pub struct Access {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Sweep {
+    /// Controls to check: `all`, or ids, CIS v3.0 numbers, Security Hub ids.
+    pub controls: Vec<String>,
     pub regions: Vec<String>,
     pub concurrency: usize,
     pub max_attempts: u32,
@@ -46,14 +49,26 @@ pub struct Sweep {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Remediation {
-    pub filter_name: String,
+    /// Console authentication failures' names, as before the family (`names` is the general form).
+    pub filter_name: Option<String>,
     pub metric_namespace: String,
-    pub metric_name: String,
-    pub alarm_name: String,
+    pub metric_name: Option<String>,
+    pub alarm_name: Option<String>,
+    /// Per control id: names other than the controls table's defaults.
+    pub names: BTreeMap<String, ControlNames>,
     pub topic_name: String,
     pub subscription_endpoints: Vec<String>,
     pub plan_max_age_hours: u64,
     pub action_concurrency: usize,
+}
+
+/// The names one control's filter, metric and alarm get; a missing key keeps the default.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ControlNames {
+    pub filter_name: Option<String>,
+    pub metric_name: Option<String>,
+    pub alarm_name: Option<String>,
 }
 
 impl Default for Access {
@@ -70,6 +85,7 @@ impl Default for Access {
 impl Default for Sweep {
     fn default() -> Self {
         Sweep {
+            controls: vec!["all".into()],
             regions: Vec::new(),
             concurrency: 32,
             max_attempts: 8,
@@ -83,10 +99,11 @@ impl Default for Sweep {
 impl Default for Remediation {
     fn default() -> Self {
         Remediation {
-            filter_name: "orgsweep-console-auth-failures".into(),
+            filter_name: None,
             metric_namespace: "CISBenchmark".into(),
-            metric_name: "ConsoleAuthenticationFailures".into(),
-            alarm_name: "orgsweep-console-auth-failures".into(),
+            metric_name: None,
+            alarm_name: None,
+            names: BTreeMap::new(),
             topic_name: "orgsweep-security-alarms".into(),
             subscription_endpoints: Vec::new(),
             plan_max_age_hours: 24,
@@ -126,6 +143,7 @@ pub struct Overrides {
     pub external_id: Option<String>,
     pub regions: Option<Vec<String>>,
     pub concurrency: Option<usize>,
+    pub controls: Option<Vec<String>>,
 }
 
 /// The default config path, relative to the working directory.
@@ -189,12 +207,16 @@ impl Config {
         if let Some(v) = o.concurrency {
             self.sweep.concurrency = v;
         }
+        if let Some(v) = &o.controls {
+            self.sweep.controls = v.clone();
+        }
         self.validate().map_err(|(key, message)| {
             let flag = match key.as_str() {
                 "access.role_name" => "--role-name",
                 "access.external_id" => "--external-id",
                 "sweep.regions" => "--regions",
                 "sweep.concurrency" => "--concurrency",
+                "sweep.controls" => "--controls",
                 other => other,
             };
             format!("{flag}: {message}")
@@ -217,14 +239,42 @@ impl Config {
             validate::region_name(region).map_err(|m| (key("sweep.regions"), m))?;
         }
         in_range(s.concurrency as u64, 1, 512).map_err(|m| (key("sweep.concurrency"), m))?;
+        crate::controls::select(&s.controls).map_err(|m| (key("sweep.controls"), m))?;
         in_range(s.max_attempts as u64, 1, 20).map_err(|m| (key("sweep.max_attempts"), m))?;
         in_range(s.initial_backoff_ms, 1, 60_000)
             .map_err(|m| (key("sweep.initial_backoff_ms"), m))?;
         in_range(s.max_backoff_ms, 1, 300_000).map_err(|m| (key("sweep.max_backoff_ms"), m))?;
         in_range(s.account_timeout_seconds, 1, 86_400)
             .map_err(|m| (key("sweep.account_timeout_seconds"), m))?;
-        validate::resource_name(&r.filter_name, 512)
-            .map_err(|m| (key("remediation.filter_name"), m))?;
+        for id in r.names.keys() {
+            if crate::controls::get(id).is_none() {
+                return Err((
+                    format!("remediation.names.{id}"),
+                    format!(
+                        "unknown control `{id}`; valid: {}",
+                        crate::controls::valid_ids()
+                    ),
+                ));
+            }
+        }
+        let mut taken: BTreeMap<String, String> = BTreeMap::new();
+        for c in crate::controls::table() {
+            let n = self.names_for(c);
+            for (what, name, max) in [
+                ("filter_name", &n.filter_name, 512),
+                ("metric_name", &n.metric_name, 255),
+                ("alarm_name", &n.alarm_name, 255),
+            ] {
+                let at = n.key_of(what);
+                validate::resource_name(name, max).map_err(|m| (at.clone(), m))?;
+                if let Some(other) = taken.insert(format!("{what}:{name}"), c.id.clone()) {
+                    return Err((
+                        at,
+                        format!("`{name}` is also control {other}'s {what}; every control needs its own"),
+                    ));
+                }
+            }
+        }
         validate::resource_name(&r.metric_namespace, 255)
             .map_err(|m| (key("remediation.metric_namespace"), m))?;
         if r.metric_namespace.starts_with("AWS/") {
@@ -233,10 +283,6 @@ impl Config {
                 "namespaces starting with AWS/ are reserved for AWS services".into(),
             ));
         }
-        validate::resource_name(&r.metric_name, 255)
-            .map_err(|m| (key("remediation.metric_name"), m))?;
-        validate::resource_name(&r.alarm_name, 255)
-            .map_err(|m| (key("remediation.alarm_name"), m))?;
         validate::topic_name(&r.topic_name).map_err(|m| (key("remediation.topic_name"), m))?;
         for endpoint in &r.subscription_endpoints {
             validate::subscription_endpoint(endpoint)
@@ -249,8 +295,76 @@ impl Config {
         Ok(())
     }
 
+    /// The names `remediate` gives `control`'s filter, metric and alarm: `remediation.names.<id>`,
+    /// then (for console authentication failures) the older single-control keys, then the
+    /// controls table.
+    pub fn names_for(&self, control: &crate::controls::Control) -> ResolvedNames {
+        let r = &self.remediation;
+        let over = r.names.get(&control.id);
+        let legacy = control.id == crate::controls::DEFAULT_CONTROL;
+        let pick = |o: Option<&Option<String>>, l: &Option<String>, d: &str| -> (String, bool) {
+            match (
+                o.and_then(|x| x.as_ref()),
+                legacy.then_some(l.as_ref()).flatten(),
+            ) {
+                (Some(v), _) => (v.clone(), true),
+                (None, Some(v)) => (v.clone(), false),
+                (None, None) => (d.to_string(), true),
+            }
+        };
+        let (filter_name, f) = pick(
+            over.map(|o| &o.filter_name),
+            &r.filter_name,
+            &control.filter_name,
+        );
+        let (metric_name, m) = pick(
+            over.map(|o| &o.metric_name),
+            &r.metric_name,
+            &control.metric_name,
+        );
+        let (alarm_name, a) = pick(
+            over.map(|o| &o.alarm_name),
+            &r.alarm_name,
+            &control.alarm_name,
+        );
+        ResolvedNames {
+            control: control.id.clone(),
+            filter_name,
+            metric_name,
+            alarm_name,
+            keyed: [f, m, a],
+        }
+    }
+
     pub fn account_timeout(&self) -> Duration {
         Duration::from_secs(self.sweep.account_timeout_seconds)
+    }
+}
+
+/// A control's names as `remediate` will use them, and where each came from (for errors).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedNames {
+    pub control: String,
+    pub filter_name: String,
+    pub metric_name: String,
+    pub alarm_name: String,
+    /// Per name: from `remediation.names.<id>` or the table (true), or a legacy key (false).
+    keyed: [bool; 3],
+}
+
+impl ResolvedNames {
+    /// The config key an error about `what` names.
+    fn key_of(&self, what: &str) -> String {
+        let i = match what {
+            "filter_name" => 0,
+            "metric_name" => 1,
+            _ => 2,
+        };
+        if self.keyed[i] {
+            format!("remediation.names.{}.{what}", self.control)
+        } else {
+            format!("remediation.{what}")
+        }
     }
 }
 

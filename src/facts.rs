@@ -79,13 +79,20 @@ pub struct FieldSelector {
     pub not_ends_with: Vec<String>,
 }
 
-/// The log group a trail delivers to, looked up by name in the region and account of its ARN.
+/// The log group a trail delivers to, looked up by name in the region and account of its ARN,
+/// with what the chain needs after it: its filters, the alarms of its region, the topics.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LogGroupFacts {
     /// The ARN of the group of that name found there (without the trailing `:*`), if any.
     pub found_arn: Option<String>,
     /// Metric filters of that group (read only when it exists).
     pub filters: Option<Fetched<Vec<MetricFilterFacts>>>,
+    /// The metric alarms of the group's account and region (`DescribeAlarms`, once for every
+    /// control); read only when the group has filters.
+    pub alarms: Option<Fetched<Vec<AlarmFacts>>>,
+    /// The SNS topics that usable alarms on the filters' metrics notify, by ARN. A topic that
+    /// does not exist is a `NotFound` failure.
+    pub topics: BTreeMap<String, Fetched<TopicFacts>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -102,8 +109,6 @@ pub struct MetricTransformation {
     /// `metricValue`: usually `1`; may be a `$.field` reference.
     pub value: String,
     pub dimensions: BTreeMap<String, String>,
-    /// Alarms on this metric in the log group's region; read only when the filter's pattern passes.
-    pub alarms: Option<Fetched<Vec<AlarmFacts>>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -117,9 +122,6 @@ pub struct AlarmFacts {
     pub evaluation_periods: i32,
     pub datapoints_to_alarm: Option<i32>,
     pub metric: AlarmMetric,
-    /// The SNS topics among the alarm actions, keyed by topic ARN; read only for alarms that
-    /// otherwise pass. A topic that does not exist is a `NotFound` failure.
-    pub topics: BTreeMap<String, Fetched<TopicFacts>>,
 }
 
 /// What an alarm watches: one metric, or a metric-math expression over several.

@@ -8,7 +8,12 @@ use orgsweep::commands;
 fn main() {
     let cli = Cli::parse();
     let code = match cli.command {
-        Command::Pattern(args) => commands::pattern::run(args.json, &args.pattern, &args.control),
+        Command::Pattern(args) => commands::finish(commands::pattern::run(
+            args.json,
+            &args.pattern,
+            &args.control,
+        )),
+        Command::Controls(args) => commands::finish(commands::controls::run(args.json)),
         command => {
             let runtime = match tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -20,14 +25,14 @@ fn main() {
                     std::process::exit(2);
                 }
             };
-            runtime.block_on(async move {
+            commands::finish(runtime.block_on(async move {
                 match command {
                     Command::Accounts(args) => commands::accounts::run(args, cli.quiet).await,
                     Command::Check(args) => commands::check::run(args, cli.quiet).await,
                     Command::Remediate(args) => commands::remediate::run(args, cli.quiet).await,
-                    Command::Pattern(_) => unreachable!("handled above"),
+                    Command::Pattern(_) | Command::Controls(_) => unreachable!("handled above"),
                 }
-            })
+            }))
         }
     };
     std::process::exit(code);

@@ -433,14 +433,16 @@ fn evaluator_semantics_from_the_guide() {
 /// against the controls' reference patterns and the record model.
 #[test]
 fn real_world_patterns_keep_their_reviewed_verdicts() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/real_world_patterns.json");
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/real_world_patterns.json");
     let rows: Vec<serde_json::Value> =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("real_world_patterns.json"))
             .expect("a JSON list");
     assert!(rows.len() >= 200, "{}", rows.len());
     let mut bad = Vec::new();
     for r in &rows {
-        let control = orgsweep::controls::get(r["control"].as_str().unwrap()).expect("known control");
+        let control =
+            orgsweep::controls::get(r["control"].as_str().unwrap()).expect("known control");
         let text = r["pattern"].as_str().unwrap();
         let v = orgsweep::pattern::judge_for(text, &control.reference);
         let got = (v.parse_ok, v.catches_all, v.matches_success, v.strict_cis);
@@ -451,8 +453,17 @@ fn real_world_patterns_keep_their_reviewed_verdicts() {
             r["strict_cis"].as_bool().unwrap(),
         );
         if got != want {
-            bad.push(format!("{} {text:?}\n   want {want:?}\n   got  {got:?}\n   {}", control.id, v.explanation));
+            bad.push(format!(
+                "{} {text:?}\n   want {want:?}\n   got  {got:?}\n   {}",
+                control.id, v.explanation
+            ));
         }
     }
-    assert!(bad.is_empty(), "{} of {} differ:\n{}", bad.len(), rows.len(), bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "{} of {} differ:\n{}",
+        bad.len(),
+        rows.len(),
+        bad.join("\n")
+    );
 }

@@ -1,5 +1,5 @@
-//! The log group a trail delivers to, its metric filters, the alarms on the metrics of filters
-//! that catch failed sign-ins, and the subscriptions of those alarms' topics.
+//! The log group a trail delivers to, its metric filters, the alarms of its region, and the
+//! subscriptions of the alarms' topics.
 
 use std::collections::BTreeMap;
 
@@ -37,6 +37,8 @@ pub async fn log_group(clients: &AccountClients, arn: &str) -> Result<LogGroupFa
     Ok(LogGroupFacts {
         filters: found_arn.as_ref().map(|_| filters),
         found_arn,
+        alarms: None,
+        topics: BTreeMap::new(),
     })
 }
 
@@ -130,7 +132,6 @@ async fn filters(
                             .dimensions()
                             .map(|d| d.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
                             .unwrap_or_default(),
-                        alarms: None,
                     })
                     .collect(),
             });
@@ -142,24 +143,8 @@ async fn filters(
     }
 }
 
-/// `DescribeAlarmsForMetric` (name and namespace; dimensions are judged, not filtered).
-pub async fn alarms_for_metric(
-    clients: &AccountClients,
-    region: &str,
-    metric: &MetricTransformation,
-) -> Result<Vec<AlarmFacts>, CallFailure> {
-    let out = clients
-        .cloudwatch(region)
-        .describe_alarms_for_metric()
-        .metric_name(&metric.metric_name)
-        .namespace(&metric.namespace)
-        .send()
-        .await
-        .map_err(|e| classify("CloudWatch:DescribeAlarmsForMetric", &e).in_region(region))?;
-    Ok(out.metric_alarms().iter().map(alarm_of).collect())
-}
-
-/// `DescribeAlarms`, every page: the metric-math alarms that `DescribeAlarmsForMetric` misses.
+/// `DescribeAlarms`, every page (100 a page): every metric alarm of the region, metric-math
+/// ones included, once for every control.
 pub async fn all_alarms(
     clients: &AccountClients,
     region: &str,
@@ -171,6 +156,7 @@ pub async fn all_alarms(
         let out = client
             .describe_alarms()
             .alarm_types(cw::AlarmType::MetricAlarm)
+            .max_records(100)
             .set_next_token(token.take())
             .send()
             .await
@@ -260,7 +246,6 @@ fn alarm_of(a: &cw::MetricAlarm) -> AlarmFacts {
         evaluation_periods: a.evaluation_periods().unwrap_or(1),
         datapoints_to_alarm: a.datapoints_to_alarm(),
         metric,
-        topics: BTreeMap::new(),
     }
 }
 

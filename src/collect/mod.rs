@@ -4,14 +4,15 @@
 //! 2. Per home region, one `DescribeTrails` for the trails homed there.
 //! 3. Per multi-region trail, concurrently: `GetTrailStatus`, `GetEventSelectors`, and the log
 //!    group (`DescribeLogGroups` + `DescribeMetricFilters`).
-//! 4. For filters whose pattern catches every failed sign-in: `DescribeAlarmsForMetric` (and,
-//!    only when no usable alarm shows, `DescribeAlarms` for metric-math alarms), then
-//!    `ListSubscriptionsByTopic` for the topics of usable alarms.
+//! 4. When the group has filters: `DescribeAlarms` of its region, once for every control
+//!    (metric-math alarms included), then `ListSubscriptionsByTopic` once per topic that a
+//!    usable alarm on one of the filters' metrics notifies.
 //! 5. Only when no multi-region trail exists: `DescribeTrails` in each swept region not yet
 //!    seen, to find single-region trails (`ListTrails` on the emulator shows only the calling
 //!    region's).
 //!
-//! A compliant account costs nine calls whatever its number of regions.
+//! The collector judges nothing: which filter serves which control is the judge's question. A
+//! compliant account costs nine calls whatever its number of regions and controls.
 
 pub mod metrics;
 pub mod regions;
@@ -23,9 +24,10 @@ use futures::future::join_all;
 
 use crate::aws::{AccountClients, CallFailure};
 use crate::facts::{
-    AccountFacts, AlarmFacts, Fetched, MetricTransformation, TrailConfig, TrailFacts,
+    AccountFacts, AlarmFacts, Fetched, LogGroupFacts, MetricTransformation, TopicFacts,
+    TrailConfig, TrailFacts,
 };
-use crate::judge::alarm::{can_fire_on_one_event, sns_topics, watches_metric};
+use crate::judge::alarm::{sns_topics, usable};
 
 /// What the sweep already knows when it collects an account.
 #[derive(Debug, Clone, Default)]
@@ -182,102 +184,56 @@ async fn read_chain(clients: &AccountClients, trail: &TrailFacts) -> Option<Trai
     let mut config = config.clone();
     config.is_logging = Some(logging);
     config.selectors = Some(selectors);
-    config.log_group = group;
-    if let (Some(arn), Some(Ok(group))) = (config.log_group_arn.clone(), config.log_group.as_mut())
-    {
-        if let Some(Ok(filters)) = group.filters.as_mut() {
-            let target = crate::facts::log_group_ref(&arn)?;
-            let region = target.region.to_string();
-            let account = target.account.to_string();
-            let metrics: Vec<&mut MetricTransformation> = filters
-                .iter_mut()
-                .filter(|f| crate::judge::chain::pattern_problem(&f.pattern).is_none())
-                .flat_map(|f| f.transformations.iter_mut())
-                .collect();
-            let alarms = join_all(
-                metrics
-                    .iter()
-                    .map(|m| alarms_on(clients, &region, &account, m)),
-            )
-            .await;
-            for (metric, alarms) in metrics.into_iter().zip(alarms) {
-                metric.alarms = Some(alarms);
-            }
-            fill_topics(
-                clients,
-                filters
-                    .iter_mut()
-                    .flat_map(|f| f.transformations.iter_mut()),
-            )
-            .await;
-        }
+    if let (Some(arn), Some(Ok(group))) = (config.log_group_arn.clone(), group.as_ref().cloned()) {
+        config.log_group = Some(Ok(read_alarms_and_topics(clients, &arn, group).await));
+    } else {
+        config.log_group = group;
     }
     Some(config)
 }
 
-/// Whether an alarm could complete the chain but for its topic: worth reading its topics.
-fn usable(alarm: &AlarmFacts, metric: &MetricTransformation, region: &str, account: &str) -> bool {
-    crate::facts::parse_arn(&alarm.arn).is_some_and(|p| p.region == region && p.account == account)
-        && watches_metric(alarm, metric)
-        && can_fire_on_one_event(alarm, metric).is_ok()
-        && alarm.actions_enabled
-        && !sns_topics(alarm).is_empty()
+/// The alarms of the group's region (when it has filters) and the topics of the alarms that
+/// could complete a chain on one of its filters' metrics, each topic read once.
+async fn read_alarms_and_topics(
+    clients: &AccountClients,
+    arn: &str,
+    mut group: LogGroupFacts,
+) -> LogGroupFacts {
+    let Some(target) = crate::facts::log_group_ref(arn) else {
+        return group;
+    };
+    let (region, account) = (target.region.to_string(), target.account.to_string());
+    let Some(Ok(filters)) = &group.filters else {
+        return group;
+    };
+    if filters.is_empty() {
+        return group;
+    }
+    let alarms = metrics::all_alarms(clients, &region).await;
+    if let Ok(alarms) = &alarms {
+        let metrics: Vec<&MetricTransformation> =
+            filters.iter().flat_map(|f| &f.transformations).collect();
+        group.topics = usable_alarm_topics(clients, alarms, &metrics, &region, &account).await;
+    }
+    group.alarms = Some(alarms);
+    group
 }
 
-/// Alarms on a metric; falls back to every alarm of the region (metric-math alarms, which
-/// `DescribeAlarmsForMetric` does not return) only when no usable one shows.
-async fn alarms_on(
+/// Reads, once each and concurrently, the topics that usable alarms on `metrics` notify.
+pub async fn usable_alarm_topics(
     clients: &AccountClients,
+    alarms: &[AlarmFacts],
+    metrics: &[&MetricTransformation],
     region: &str,
     account: &str,
-    metric: &MetricTransformation,
-) -> Fetched<Vec<AlarmFacts>> {
-    let mut alarms = metrics::alarms_for_metric(clients, region, metric).await?;
-    if !alarms.iter().any(|a| usable(a, metric, region, account)) {
-        let known: BTreeSet<String> = alarms.iter().map(|a| a.arn.clone()).collect();
-        let more = metrics::all_alarms(clients, region).await?;
-        alarms.extend(
-            more.into_iter()
-                .filter(|a| !known.contains(&a.arn) && watches_metric(a, metric)),
-        );
-    }
-    Ok(alarms)
-}
-
-/// Reads each distinct topic of the usable alarms once, concurrently, and fills them in.
-async fn fill_topics<'a>(
-    clients: &AccountClients,
-    metrics: impl Iterator<Item = &'a mut MetricTransformation>,
-) {
-    let metrics: Vec<&mut MetricTransformation> = metrics.collect();
+) -> BTreeMap<String, Fetched<TopicFacts>> {
     let mut wanted: BTreeSet<String> = BTreeSet::new();
-    for m in &metrics {
-        if let Some(Ok(alarms)) = &m.alarms {
-            for a in alarms {
-                if a.actions_enabled && watches_metric(a, m) && can_fire_on_one_event(a, m).is_ok()
-                {
-                    wanted.extend(sns_topics(a).into_iter().map(str::to_string));
-                }
-            }
+    for m in metrics {
+        for a in alarms.iter().filter(|a| usable(a, m, region, account)) {
+            wanted.extend(sns_topics(a).into_iter().map(str::to_string));
         }
     }
     let wanted: Vec<String> = wanted.into_iter().collect();
     let read = join_all(wanted.iter().map(|t| metrics::topic(clients, t))).await;
-    let topics: HashMap<String, Fetched<crate::facts::TopicFacts>> =
-        wanted.into_iter().zip(read).collect();
-    for m in metrics {
-        if let Some(Ok(alarms)) = &mut m.alarms {
-            for a in alarms.iter_mut() {
-                for t in sns_topics(a)
-                    .into_iter()
-                    .map(str::to_string)
-                    .collect::<Vec<_>>()
-                {
-                    if let Some(found) = topics.get(&t) {
-                        a.topics.insert(t, found.clone());
-                    }
-                }
-            }
-        }
-    }
+    wanted.into_iter().zip(read).collect()
 }

@@ -19,30 +19,24 @@ use crate::cli::AccountsArgs;
 use crate::csv_safe::neutralise;
 use crate::organization::{self, OrgAccount};
 
-/// Runs the subcommand and returns the process exit code.
-pub async fn run(args: AccountsArgs, quiet: bool) -> i32 {
-    let config = match args.selection.load_config() {
-        Ok(config) => config,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 2;
-        }
-    };
+use super::{CommandError, Ended};
+
+/// Runs the subcommand.
+pub async fn run(args: AccountsArgs, quiet: bool) -> Result<Ended, CommandError> {
+    let config = args.selection.load_config().map_err(CommandError::Usage)?;
     let sdk = base_config(&SdkSettings::from(&config)).await;
     let counter = CallCounter::new();
     let org = match organization::discover(&sdk, &counter, &args.selection.ous).await {
         Ok(org) => org,
         Err(failure) if failure.operation == organization::UNKNOWN_OU => {
-            eprintln!("error: --ous: {}", failure.message);
-            return 2;
+            return Err(CommandError::Usage(format!("--ous: {}", failure.message)));
         }
         Err(failure) => {
-            eprintln!("error: cannot list the organization: {failure}");
-            eprintln!(
-                "hint: run orgsweep with credentials of the organization's management account \
+            return Err(CommandError::Aws(format!(
+                "cannot list the organization: {failure}\n\
+                 hint: run orgsweep with credentials of the organization's management account \
                  (AWS_PROFILE, AWS_ACCESS_KEY_ID, ...); AWS_REGION and AWS_ENDPOINT_URL are honoured"
-            );
-            return 3;
+            )));
         }
     };
 
@@ -68,8 +62,9 @@ pub async fn run(args: AccountsArgs, quiet: bool) -> i32 {
     };
     if let Err(e) = written.and_then(|_| out.flush()) {
         if e.kind() != io::ErrorKind::BrokenPipe {
-            eprintln!("error: cannot write the listing: {e}");
-            return 3;
+            return Err(CommandError::Output(format!(
+                "cannot write the listing: {e}"
+            )));
         }
     }
     if !quiet {
@@ -86,7 +81,7 @@ pub async fn run(args: AccountsArgs, quiet: bool) -> i32 {
             counter.total_calls()
         );
     }
-    0
+    Ok(Ended::Clean)
 }
 
 /// CSV with the documented header; every cell neutralised against formula injection.

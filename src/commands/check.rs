@@ -1,9 +1,10 @@
-//! `orgsweep check`: sweep the selected accounts and regions and write matrix.csv,
+//! `orgsweep check`: sweep the selected accounts, regions and controls and write matrix.csv,
 //! findings.csv and summary.json. Reads only; never changes anything in AWS.
 //!
-//! Usage: orgsweep check [--config FILE] [--accounts IDS] [--exclude-accounts IDS] [--ous IDS]
-//!                       [--regions REGIONS] [--role-name NAME] [--external-id ID]
-//!                       [--concurrency N] [--output-dir DIR] [--quiet]
+//! Usage: orgsweep check [--config FILE] [--controls LIST] [--accounts IDS]
+//!                       [--exclude-accounts IDS] [--ous IDS] [--regions REGIONS]
+//!                       [--role-name NAME] [--external-id ID] [--concurrency N]
+//!                       [--output-dir DIR] [--quiet]
 
 use std::time::Instant;
 
@@ -14,50 +15,37 @@ use crate::report::{ReportWriter, Summary};
 use crate::sweep::{self, progress, Session};
 use crate::verdict::Status;
 
-/// Runs a check and returns the exit code.
-pub async fn run(args: CheckArgs, quiet: bool) -> i32 {
-    let session = match Session::start(&args.selection).await {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {}", e.message);
-            return e.code;
-        }
-    };
+use super::{CommandError, Ended};
+
+/// Runs a check.
+pub async fn run(args: CheckArgs, quiet: bool) -> Result<Ended, CommandError> {
+    let request = args.selection.request().map_err(CommandError::Usage)?;
+    let session = Session::start(&request).await?;
     let dir = args
         .output_dir
         .clone()
         .unwrap_or_else(sweep::default_output_dir);
-    let selected = match session.select(&args.selection) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {}", e.message);
-            return e.code;
-        }
-    };
-    let outcome = sweep_to_files(&session, &selected.check, &selected.excluded, &dir, quiet).await;
-    match outcome {
-        Ok(code) => code,
-        Err(message) => {
-            eprintln!("error: {message}");
-            2
-        }
-    }
+    let selected = session.select(&request)?;
+    sweep_to_files(&session, &selected.check, &selected.excluded, &dir, quiet).await
 }
 
 /// Sweeps `check`, writes `excluded` as SKIPPED rows, and writes the reports into `dir`.
-/// Shared by `check` and the re-check after `remediate --apply`. Returns the exit code.
+/// Shared by `check` and the re-check after `remediate --apply`. An output directory that
+/// cannot be made is a usage error (nothing was done yet); a write that fails later is an
+/// incomplete report.
 pub async fn sweep_to_files(
     session: &Session,
     check: &[OrgAccount],
     excluded: &[OrgAccount],
     dir: &std::path::Path,
     quiet: bool,
-) -> Result<i32, String> {
+) -> Result<Ended, CommandError> {
     let started = Instant::now();
     let mut summary = Summary {
         started_at: sweep::now_rfc3339(),
         management_account_id: session.management_account_id().to_string(),
         regions: session.columns.clone(),
+        controls_checked: session.controls.iter().map(|c| c.id.clone()).collect(),
         accounts_selected: check.len() + excluded.len(),
         inactive_accounts: session
             .organization
@@ -68,12 +56,13 @@ pub async fn sweep_to_files(
             .collect(),
         ..Summary::default()
     };
-    let mut writer = ReportWriter::create(dir, &session.columns, &summary)?;
+    let mut writer =
+        ReportWriter::create(dir, &session.columns, &summary).map_err(CommandError::Usage)?;
     let mut worst = WorstAccounts::default();
     let mut write_error: Option<String> = None;
     for account in excluded {
         let row = session.excluded_row(account);
-        writer.write_account(&row)?;
+        writer.write_account(&row).map_err(CommandError::Output)?;
         summary.count(&row);
     }
     let bar = progress::accounts_bar(check.len() as u64, quiet);
@@ -85,7 +74,7 @@ pub async fn sweep_to_files(
             }
             summary.count(&row);
             worst.add(&row);
-            if row.verdicts.values().any(|v| v.status == Status::Error) {
+            if row.verdicts().any(|v| v.status == Status::Error) {
                 errors += 1;
             }
             bar.inc(1);
@@ -101,21 +90,20 @@ pub async fn sweep_to_files(
     summary.finished_at = Some(sweep::now_rfc3339());
     summary.set_calls(session.counter.snapshot());
     if let Some(e) = write_error {
-        return Err(format!("writing the reports failed: {e}"));
+        return Err(CommandError::Output(format!(
+            "writing the reports failed: {e}"
+        )));
     }
-    let code = match interrupted {
-        Some(signal) => {
-            summary.interrupted = Some(signal.to_string());
-            writer.write_summary(&summary)?;
-            eprint!("{}", screen::render(&summary, &worst, dir));
-            return Ok(crate::signals::exit_code(signal));
-        }
-        None => {
-            summary.complete = true;
-            writer.finish(&summary)?;
-            summary.exit_code()
-        }
-    };
+    if let Some(signal) = interrupted {
+        summary.interrupted = Some(signal.to_string());
+        writer
+            .write_summary(&summary)
+            .map_err(CommandError::Output)?;
+        eprint!("{}", screen::render(&summary, &worst, dir));
+        return Ok(Ended::Interrupted(signal));
+    }
+    summary.complete = true;
+    writer.finish(&summary).map_err(CommandError::Output)?;
     print!("{}", screen::render(&summary, &worst, dir));
-    Ok(code)
+    Ok(summary.ended())
 }

@@ -17,43 +17,37 @@ use crate::controls;
 use crate::judge::chain::verdict_problem;
 use crate::pattern::{judge_for, PatternVerdict};
 
-/// Judges `pattern` against `control`, prints the verdict to stdout and returns the exit code.
-pub fn run(json: bool, pattern: &str, control: &str) -> i32 {
+use super::{CommandError, Ended};
+
+/// Judges `pattern` against `control` and prints the verdict to stdout.
+pub fn run(json: bool, pattern: &str, control: &str) -> Result<Ended, CommandError> {
     let control = match controls::select(&[control.to_string()]) {
         Ok(c) if c.len() == 1 => c[0],
         Ok(_) => {
-            eprintln!(
-                "error: --control: give one control, not `{control}`; valid: {}",
+            return Err(CommandError::Usage(format!(
+                "--control: give one control, not `{control}`; valid: {}",
                 controls::valid_ids()
-            );
-            return 2;
+            )))
         }
-        Err(e) => {
-            eprintln!("error: --control: {e}");
-            return 2;
-        }
+        Err(e) => return Err(CommandError::Usage(format!("--control: {e}"))),
     };
     let v = judge_for(pattern, &control.reference);
     if json {
-        match serde_json::to_string(&v) {
-            Ok(s) => println!("{s}"),
-            Err(e) => {
-                eprintln!("error: cannot encode the verdict as JSON: {e}");
-                return 2;
-            }
-        }
+        let s = serde_json::to_string(&v)
+            .map_err(|e| CommandError::Output(format!("cannot encode the verdict as JSON: {e}")))?;
+        println!("{s}");
     } else {
         print!("{}", human(pattern, &v));
     }
-    exit_code(&v)
+    Ok(ended(&v))
 }
 
-/// 0 when a filter with this pattern passes the check's pattern link, 1 otherwise.
-pub fn exit_code(v: &PatternVerdict) -> i32 {
+/// Clean when a filter with this pattern passes the check's pattern link, Failed otherwise.
+pub fn ended(v: &PatternVerdict) -> Ended {
     if verdict_problem(v).is_none() {
-        0
+        Ended::Clean
     } else {
-        1
+        Ended::Failed
     }
 }
 
@@ -113,18 +107,21 @@ fn caret(pattern: &str, off: usize) -> String {
 mod tests {
     use super::*;
     use crate::controls::judge;
-    use crate::controls::judge;
     const CIS_PATTERN: &str =
         "{ ($.eventName = ConsoleLogin) && ($.errorMessage = \"Failed authentication\") }";
 
     #[test]
-    fn exit_codes() {
-        assert_eq!(exit_code(&judge(CIS_PATTERN)), 0);
-        assert_eq!(exit_code(&judge("{ $.eventName = ")), 1);
+    fn endings() {
+        assert_eq!(ended(&judge(CIS_PATTERN)), Ended::Clean);
+        assert_eq!(ended(&judge("{ $.eventName = ")), Ended::Failed);
         assert_eq!(
-            exit_code(&judge("{ $.eventName = ConsoleLogin && $.userName = x }")),
-            1
+            ended(&judge("{ $.eventName = ConsoleLogin && $.userName = x }")),
+            Ended::Failed
         );
+        assert!(matches!(
+            run(true, CIS_PATTERN, "no-such-control"),
+            Err(CommandError::Usage(m)) if m.contains("console-auth-failures")
+        ));
     }
 
     #[test]

@@ -21,9 +21,13 @@
 //!    the re-check, the reports hold the accounts re-checked so far (summary.json says
 //!    `interrupted`), with the same exit codes. A re-run plans only what is left.
 //!
+//! `--controls` limits the plan to those controls (default: all of them). All controls of an
+//! account and region share one SNS topic.
+//!
 //! Exit codes: as `check` — from the re-check after `--apply`, from the check for a dry run
 //! (0 all PASS/SKIPPED, 1 a FAIL, 3 an ERROR); 2 for usage errors, a refused plan file, or a
-//! declined confirmation; 130 (SIGINT) or 143 (SIGTERM) when interrupted during `--apply`.
+//! declined confirmation; 3 when the reports could not be written after the apply; 130
+//! (SIGINT) or 143 (SIGTERM) when interrupted during `--apply`.
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, IsTerminal, Write};
@@ -38,58 +42,49 @@ use crate::cli::RemediateArgs;
 use crate::organization::OrgAccount;
 use crate::remediate::actions::{self, ActionResult};
 use crate::remediate::apply::ActionRecord;
-use crate::remediate::plan::{
-    self, AccountCells, Plan, PlanConfig, Unplanned, PLAN_FORMAT, PLAN_VERSION,
-};
-use crate::remediate::{apply, plan_file, render};
+use crate::remediate::plan::{Plan, Unplanned, PLAN_FORMAT, PLAN_VERSION};
+use crate::remediate::skeleton::{self, AccountCells};
+use crate::remediate::{apply, plan_file, render, target, PlanConfig};
 use crate::report::AccountRow;
 use crate::sweep::{self, progress, Session};
 use crate::verdict::{Reason, Status};
 
-/// Runs the subcommand and returns the exit code.
-pub async fn run(args: RemediateArgs, quiet: bool) -> i32 {
+use super::{CommandError, Ended};
+
+/// Runs the subcommand.
+pub async fn run(args: RemediateArgs, quiet: bool) -> Result<Ended, CommandError> {
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     if args.apply && !args.yes && !interactive {
-        eprintln!(
-            "error: --apply asks for confirmation, but there is no terminal to ask on; \
+        return Err(CommandError::Usage(
+            "--apply asks for confirmation, but there is no terminal to ask on; \
              review the plan (orgsweep remediate --plan-out FILE), then pass --yes to apply without asking"
-        );
-        return 2;
+                .into(),
+        ));
     }
-    let session = match Session::start(&args.selection).await {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {}", e.message);
-            return e.code;
-        }
-    };
+    let request = args.selection.request().map_err(CommandError::Usage)?;
+    let session = Session::start(&request).await?;
     let organization_id = Some(session.organization.id.clone()).filter(|id| !id.is_empty());
 
-    let (plan, check_code) = match &args.plan {
-        Some(path) => match load_plan(&session, path, organization_id.as_deref()) {
-            Ok(p) => (p, 0),
-            Err(message) => {
-                eprintln!("error: {message}");
-                return 2;
-            }
-        },
+    let (plan, check_ended) = match &args.plan {
+        Some(path) => (
+            load_plan(&session, path, organization_id.as_deref()).map_err(CommandError::Usage)?,
+            Ended::Clean,
+        ),
         None => {
-            match make_plan(&session, &args, organization_id.unwrap_or_default(), quiet).await {
-                Ok(p) => p,
-                Err((code, message)) => {
-                    eprintln!("error: {message}");
-                    return code;
-                }
-            }
+            make_plan(
+                &session,
+                &request,
+                &args,
+                organization_id.unwrap_or_default(),
+                quiet,
+            )
+            .await?
         }
     };
 
     print!("{}", render::render(&plan));
     if let Some(out) = &args.plan_out {
-        if let Err(e) = plan_file::save(&plan, out) {
-            eprintln!("error: --plan-out: {e}");
-            return 2;
-        }
+        plan_file::save(&plan, out).map_err(|e| CommandError::Usage(format!("--plan-out: {e}")))?;
         println!(
             "\nPlan written to {}; apply it with: orgsweep remediate --apply --plan {}",
             out.display(),
@@ -98,17 +93,16 @@ pub async fn run(args: RemediateArgs, quiet: bool) -> i32 {
     }
     if !args.apply {
         println!("\nDry run: nothing was changed. Apply with --apply (or --apply --plan FILE for a reviewed plan).");
-        return check_code;
+        return Ok(check_ended);
     }
     let count = plan.action_count();
     if count == 0 {
         println!("\nNothing to apply: 0 actions taken.");
-        return check_code;
+        return Ok(check_ended);
     }
     let accounts = plan.touched_accounts();
     if !args.yes && !confirm(count, accounts.len()) {
-        eprintln!("Not applied: nothing was changed.");
-        return 2;
+        return Err(CommandError::Declined);
     }
 
     let dir = args
@@ -117,13 +111,7 @@ pub async fn run(args: RemediateArgs, quiet: bool) -> i32 {
         .unwrap_or_else(sweep::default_output_dir);
     // actions.csv first: an output directory that cannot be written stops the run before
     // anything is changed, and each action's row lands as soon as it finishes.
-    let log = match apply::ActionsLog::create(&dir) {
-        Ok(log) => Mutex::new(log),
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 2;
-        }
-    };
+    let log = Mutex::new(apply::ActionsLog::create(&dir).map_err(CommandError::Usage)?);
     let concurrency = session.config.remediation.action_concurrency;
     let (records, interrupted) =
         apply_until_stopped(&session, &plan, concurrency, &log, quiet).await;
@@ -145,14 +133,11 @@ pub async fn run(args: RemediateArgs, quiet: bool) -> i32 {
             dir.join(apply::ACTIONS_CSV).display()
         );
         eprintln!("orgsweep remediate --apply was interrupted by {signal}");
-        return crate::signals::exit_code(signal);
+        return Ok(Ended::Interrupted(signal));
     }
     // The complete list, in plan order (the rows already on disk are in the order they
-    // finished).
-    if let Err(e) = apply::write_actions_csv(&dir, &records) {
-        eprintln!("error: {e}");
-        return 2;
-    }
+    // finished). The actions are done: a file that cannot be written is an incomplete report.
+    apply::write_actions_csv(&dir, &records).map_err(CommandError::Output)?;
 
     let recheck: Vec<OrgAccount> = session
         .organization
@@ -164,15 +149,14 @@ pub async fn run(args: RemediateArgs, quiet: bool) -> i32 {
     if !quiet {
         eprintln!("Re-checking {} touched account(s)...", recheck.len());
     }
-    let code =
-        match crate::commands::check::sweep_to_files(&session, &recheck, &[], &dir, quiet).await {
-            Ok(code) => code,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return 2;
-            }
-        };
-    if code == crate::signals::exit_code("SIGINT") || code == crate::signals::exit_code("SIGTERM") {
+    let ended = crate::commands::check::sweep_to_files(&session, &recheck, &[], &dir, quiet)
+        .await
+        .map_err(|e| match e {
+            // The actions are done: a report that cannot be written is an incomplete report.
+            CommandError::Usage(m) => CommandError::Output(m),
+            other => other,
+        })?;
+    if let Ended::Interrupted(_) = ended {
         // The re-check was interrupted; its files say so (summary.json `interrupted`).
         println!(
             "Interrupted during the re-check: all {} action(s) finished (actions.csv in {}); \
@@ -182,10 +166,10 @@ pub async fn run(args: RemediateArgs, quiet: bool) -> i32 {
             dir.display()
         );
         eprintln!("orgsweep remediate --apply was interrupted during the re-check");
-        return code;
+        return Ok(ended);
     }
     println!("actions.csv written to {}", dir.display());
-    code
+    Ok(ended)
 }
 
 /// How long the actions in flight get to finish after an interruption (a second signal stops
@@ -265,16 +249,15 @@ fn load_plan(
 }
 
 /// Checks the selected accounts (a wave with --max-accounts) and plans; returns the plan and
-/// the check's exit code.
+/// how the check ended.
 async fn make_plan(
     session: &Session,
+    request: &sweep::SweepRequest,
     args: &RemediateArgs,
     organization_id: String,
     quiet: bool,
-) -> Result<(Plan, i32), (i32, String)> {
-    let selected = session
-        .select(&args.selection)
-        .map_err(|e| (e.code, e.message))?;
+) -> Result<(Plan, Ended), CommandError> {
+    let selected = session.select(request)?;
     let mut accounts = selected.check;
     if let Some(n) = args.max_accounts {
         let n = n as usize;
@@ -298,25 +281,17 @@ async fn make_plan(
         .await;
     bar.finish_and_clear();
     rows.sort_by(|a, b| a.account_id.cmp(&b.account_id));
-    let check_code = exit_code(&rows);
-
-    let cfg = PlanConfig::from_config(&session.config.remediation);
-    let plan = build_plan(session, &rows, &cfg, organization_id).await;
-    Ok((plan, check_code))
-}
-
-fn exit_code(rows: &[AccountRow]) -> i32 {
     let statuses: BTreeSet<Status> = rows
         .iter()
-        .flat_map(|r| r.verdicts.values().map(|v| v.status))
+        .flat_map(|r| r.verdicts().map(|v| v.status))
         .collect();
-    if statuses.contains(&Status::Error) {
-        3
-    } else if statuses.contains(&Status::Fail) {
-        1
-    } else {
-        0
-    }
+    let ended = Ended::from_statuses(
+        statuses.contains(&Status::Error),
+        statuses.contains(&Status::Fail),
+    );
+    let cfg = PlanConfig::from_config(&session.config, &session.controls);
+    let plan = build_plan(session, &rows, &cfg, organization_id).await;
+    Ok((plan, ended))
 }
 
 /// Skeleton from the verdicts, then each target's current state and actions (concurrently).
@@ -332,44 +307,48 @@ pub async fn build_plan(
         .map(|r| AccountCells {
             account_id: &r.account_id,
             partition: &partition,
-            verdicts: &r.verdicts,
+            controls: &r.controls,
         })
         .collect();
     // A trail owned by another account than the cell's is an organization trail.
     let org_trails: BTreeSet<String> = rows
         .iter()
         .flat_map(|r| {
-            r.verdicts.values().filter_map(move |v| {
+            r.verdicts().filter_map(move |v| {
                 let t = v.chain.trail_arn.as_deref()?;
                 let owner = crate::facts::parse_arn(t)?.account;
                 (owner != r.account_id).then(|| t.to_string())
             })
         })
         .collect();
-    let skeleton = plan::skeleton(&cells, &org_trails);
+    let skeleton = skeleton::skeleton(&cells, &org_trails);
 
     let concurrency = session.config.remediation.action_concurrency.max(1);
-    let planned: Vec<Result<plan::TargetPlan, Unplanned>> = stream::iter(skeleton.targets.iter())
-        .map(|t| async move {
-            let state = async {
-                let clients = session.clients_for(&t.account_id).await?;
-                let state = actions::probe(&clients, t, cfg).await;
-                session.counter.absorb(&clients.counter().snapshot());
-                state
-            };
-            match state.await {
-                Ok(state) => Ok(plan::plan_target(t, &state, cfg)),
-                Err(f) => Err(Unplanned {
-                    account_id: t.account_id.clone(),
-                    regions: vec![t.region.clone()],
-                    reason: Reason::for_failure(f.kind),
-                    detail: format!("cannot read the current state of {}: {f}", t.log_group_arn),
-                }),
-            }
-        })
-        .buffered(concurrency)
-        .collect()
-        .await;
+    let planned: Vec<Result<crate::remediate::TargetPlan, Unplanned>> =
+        stream::iter(skeleton.targets.iter())
+            .map(|t| async move {
+                let state = async {
+                    let clients = session.clients_for(&t.account_id).await?;
+                    let state = actions::probe(&clients, t, cfg).await;
+                    session.counter.absorb(&clients.counter().snapshot());
+                    state
+                };
+                match state.await {
+                    Ok(state) => Ok(target::plan_target(t, &state, cfg)),
+                    Err(f) => Err(Unplanned {
+                        account_id: t.account_id.clone(),
+                        regions: vec![t.region.clone()],
+                        reason: Reason::for_failure(f.kind),
+                        detail: format!(
+                            "cannot read the current state of {}: {f}",
+                            t.log_group_arn
+                        ),
+                    }),
+                }
+            })
+            .buffered(concurrency)
+            .collect()
+            .await;
     let mut targets = Vec::new();
     let mut unplanned = skeleton.unplanned;
     for p in planned {

@@ -137,6 +137,59 @@ fn math_value(
     })
 }
 
+/// Why an alarm cannot complete a chain on `metric`, in chain order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AlarmProblem {
+    /// In another account or region than the log group: it never sees the metric.
+    Elsewhere,
+    /// It watches another metric (name, namespace or dimensions).
+    OtherMetric,
+    /// One event cannot make it fire (statistic, threshold, datapoints, metric math): why.
+    CannotFire(String),
+    ActionsDisabled,
+    NoSnsAction,
+}
+
+/// The one rule for "a usable alarm": in the log group's `account` and `region`, on `metric`
+/// (namespace, name and dimensions), able to fire on one event, with its actions enabled and an
+/// SNS topic among them. `None` when usable. The judge, the collector (which topics to read)
+/// and the remediation planner (what to reuse) all ask here.
+pub fn alarm_problem(
+    alarm: &AlarmFacts,
+    metric: &MetricTransformation,
+    region: &str,
+    account: &str,
+) -> Option<AlarmProblem> {
+    let here = crate::facts::parse_arn(&alarm.arn)
+        .is_some_and(|p| p.region == region && p.account == account);
+    if !here {
+        return Some(AlarmProblem::Elsewhere);
+    }
+    if !watches_metric(alarm, metric) {
+        return Some(AlarmProblem::OtherMetric);
+    }
+    if let Err(why) = can_fire_on_one_event(alarm, metric) {
+        return Some(AlarmProblem::CannotFire(why));
+    }
+    if !alarm.actions_enabled {
+        return Some(AlarmProblem::ActionsDisabled);
+    }
+    if sns_topics(alarm).is_empty() {
+        return Some(AlarmProblem::NoSnsAction);
+    }
+    None
+}
+
+/// [`alarm_problem`] is `None`.
+pub fn usable(
+    alarm: &AlarmFacts,
+    metric: &MetricTransformation,
+    region: &str,
+    account: &str,
+) -> bool {
+    alarm_problem(alarm, metric, region, account).is_none()
+}
+
 /// SNS topics among an alarm's actions (other actions — Auto Scaling, EC2, SSM — notify nobody).
 pub fn sns_topics(alarm: &AlarmFacts) -> Vec<&str> {
     alarm
@@ -158,7 +211,6 @@ mod tests {
             metric_name: "ConsoleAuthFailures".into(),
             value: "1".into(),
             dimensions: BTreeMap::new(),
-            alarms: None,
         }
     }
 
@@ -183,7 +235,6 @@ mod tests {
             evaluation_periods: 1,
             datapoints_to_alarm: None,
             metric,
-            topics: BTreeMap::new(),
         }
     }
 

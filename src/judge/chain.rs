@@ -1,15 +1,21 @@
-//! Follows one trail's chain link by link and says how far it got: complete, broken at a link
-//! (with the reason and a line to act on), or unknown at a link because a call failed.
-//! Where the chain branches (several filters, alarms, topics) the best branch counts.
+//! Follows one trail's chain for one control, link by link, and says how far it got: complete,
+//! broken at a link (with the reason and a line to act on), or unknown at a link because a call
+//! failed. Where the chain branches (several filters, alarms, topics) the best branch counts.
+//! The trail's own links are the same for every control but global service events, which only
+//! controls whose events come from global services need.
 
+use std::collections::BTreeMap;
+
+use crate::controls::Control;
 use crate::facts::{
-    log_group_name, normalize_log_group_arn, parse_arn, AlarmFacts, Fetched, MetricFilterFacts,
-    MetricTransformation, TrailConfig, TrailFacts,
+    log_group_name, normalize_log_group_arn, parse_arn, AlarmFacts, Fetched, LogGroupFacts,
+    MetricFilterFacts, MetricTransformation, TopicFacts, TrailConfig, TrailFacts,
 };
 use crate::failure::{CallFailure, FailureKind};
+use crate::pattern::{Fit, PatternVerdict};
 use crate::verdict::{ChainResources, Reason};
 
-use super::alarm::{can_fire_on_one_event, sns_topics, watches_metric};
+use super::alarm::{alarm_problem, sns_topics, AlarmProblem};
 use super::selectors::records_all_management_events;
 
 /// The links of the chain, in order: a chain broken at a later link got further.
@@ -135,8 +141,8 @@ fn need<'a, T>(fact: &'a Option<Fetched<T>>, what: &str) -> Result<&'a T, CallFa
     }
 }
 
-/// Follows one trail's chain. `account_id` is the account that owns the trail.
-pub fn evaluate_trail(trail: &TrailFacts, account_id: &str) -> Outcome {
+/// Follows one trail's chain for `control`. `account_id` is the account that owns the trail.
+pub fn evaluate_trail(trail: &TrailFacts, account_id: &str, control: &Control) -> Outcome {
     let mut chain = ChainResources {
         trail_arn: Some(trail.arn.clone()),
         ..ChainResources::default()
@@ -145,9 +151,11 @@ pub fn evaluate_trail(trail: &TrailFacts, account_id: &str) -> Outcome {
         Ok(c) => c,
         Err(f) => return Outcome::unknown(Link::MultiRegion, f, &chain),
     };
-    match trail_links(trail, config, &mut chain) {
+    match trail_links(trail, config, control, &mut chain) {
         Err(outcome) => outcome,
-        Ok(log_group_arn) => log_group_links(config, &log_group_arn, account_id, &mut chain),
+        Ok(log_group_arn) => {
+            log_group_links(config, &log_group_arn, account_id, control, &mut chain)
+        }
     }
 }
 
@@ -157,6 +165,7 @@ pub fn evaluate_trail(trail: &TrailFacts, account_id: &str) -> Outcome {
 fn trail_links(
     trail: &TrailFacts,
     c: &TrailConfig,
+    control: &Control,
     chain: &mut ChainResources,
 ) -> Result<String, Outcome> {
     let name = &trail.name;
@@ -196,12 +205,13 @@ fn trail_links(
             }
         }
     }
-    if !c.include_global_service_events {
+    if control.global_events && !c.include_global_service_events {
         return Err(Outcome::broken(
             Link::GlobalEvents,
             Reason::NoGlobalServiceEvents,
             format!(
-                "trail {name} excludes global service events, where console sign-ins are recorded"
+                "trail {name} excludes global service events, where {} are recorded",
+                control.reference.catches
             ),
             chain,
         ));
@@ -223,6 +233,7 @@ fn log_group_links(
     c: &TrailConfig,
     arn: &str,
     account_id: &str,
+    control: &Control,
     chain: &mut ChainResources,
 ) -> Outcome {
     let name = log_group_name(arn).unwrap_or(arn);
@@ -258,39 +269,135 @@ fn log_group_links(
         Err(f) => return Outcome::unknown(Link::MetricFilter, &f, chain),
         Ok(f) => f,
     };
-    if filters.is_empty() {
-        return Outcome::broken(
-            Link::MetricFilter,
-            Reason::NoMetricFilter,
-            format!("log group {name} has no metric filter"),
-            chain,
-        );
-    }
     let (region, account) = parts
         .map(|p| (p.region.to_string(), p.account.to_string()))
         .unwrap_or_else(|| (String::new(), account_id.to_string()));
-    best(
-        filters
-            .iter()
-            .map(|f| filter_links(f, &region, &account, chain)),
-    )
-    .expect("filters is not empty")
+    let fits: Vec<(&MetricFilterFacts, std::sync::Arc<Fit>)> = filters
+        .iter()
+        .map(|f| {
+            (
+                f,
+                crate::pattern::fit_cached(&f.pattern, &control.reference),
+            )
+        })
+        .collect();
+    let serving: Vec<&MetricFilterFacts> = fits
+        .iter()
+        .filter(|(_, fit)| fit.serves())
+        .map(|(f, _)| *f)
+        .collect();
+    if !serving.is_empty() {
+        let place = AlarmPlace {
+            region: &region,
+            account: &account,
+            group: log_group,
+        };
+        return best(serving.into_iter().map(|f| filter_links(f, &place, chain)))
+            .expect("serving is not empty");
+    }
+    no_serving_filter(name, &fits, control, chain)
 }
 
-/// Why a filter pattern does not serve the control, or `None` when it does: it must parse,
-/// catch every failed console sign-in the CIS pattern catches, and not match successful
-/// sign-ins — an alarm that fires on every sign-in (`||` in place of `&&`, or `eventName`
-/// alone) no longer tells anyone about failures. The one place this rule lives: the judge, the
-/// collector and the remediation planner all ask here.
-pub fn pattern_problem(pattern: &str) -> Option<(Reason, String)> {
-    verdict_problem(&crate::pattern::judge_cached(
-        pattern,
-        &crate::controls::default_control().reference,
-    ))
+/// No filter serves the control: name the one that comes closest, or say there is none.
+/// Noisy (catches everything, also the must-not-match class) beats a near miss (catches only
+/// part), which beats a related filter that does not parse.
+fn no_serving_filter(
+    group: &str,
+    fits: &[(&MetricFilterFacts, std::sync::Arc<Fit>)],
+    control: &Control,
+    chain: &ChainResources,
+) -> Outcome {
+    let with_filter = |f: &MetricFilterFacts| {
+        let mut c = chain.clone();
+        c.filter_name = Some(f.name.clone());
+        c
+    };
+    if let Some((f, fit)) = fits
+        .iter()
+        .find(|(_, fit)| fit.verdict.catches_all && fit.verdict.matches_success)
+    {
+        return Outcome::broken(
+            Link::Pattern,
+            Reason::PatternTooBroad,
+            format!("filter {}: {}", f.name, fit.verdict.explanation),
+            &with_filter(f),
+        );
+    }
+    let closest = fits
+        .iter()
+        .filter(|(_, fit)| fit.near_miss)
+        .max_by(|(a, fa), (b, fb)| fa.closeness.cmp(&fb.closeness).then(b.name.cmp(&a.name)));
+    if let Some((f, fit)) = closest {
+        return Outcome::broken(
+            Link::Pattern,
+            Reason::PatternTooNarrow,
+            format!(
+                "filter {} matches only some of the {}: {}",
+                f.name, control.reference.catches, fit.verdict.explanation
+            ),
+            &with_filter(f),
+        );
+    }
+    if let Some((f, fit)) = fits
+        .iter()
+        .find(|(_, fit)| !fit.verdict.parse_ok && fit.related)
+    {
+        return Outcome::broken(
+            Link::Pattern,
+            Reason::PatternInvalid,
+            format!(
+                "filter {}: the pattern is not valid: {}",
+                f.name,
+                fit.verdict.error.as_deref().unwrap_or("parse error")
+            ),
+            &with_filter(f),
+        );
+    }
+    let mut detail = if fits.is_empty() {
+        format!("log group {group} has no metric filter")
+    } else {
+        format!(
+            "none of the {} metric filter(s) of log group {group} catches {}",
+            fits.len(),
+            control.reference.catches
+        )
+    };
+    let related: Vec<String> = fits
+        .iter()
+        .filter(|(_, fit)| fit.related)
+        .take(2)
+        .map(|(f, fit)| {
+            format!(
+                "filter {} mentions them but {}",
+                f.name,
+                lower_first(&fit.verdict.explanation)
+            )
+        })
+        .collect();
+    if !related.is_empty() {
+        detail.push_str(&format!(" ({})", related.join("; ")));
+    }
+    Outcome::broken(Link::MetricFilter, Reason::NoMetricFilter, detail, chain)
+}
+
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// Why a filter pattern does not serve `control`, or `None` when it does: it must parse,
+/// catch every event the control's reference catches, and not match its must-not-match class
+/// (an alarm that fires on every sign-in no longer tells anyone about failures). The one place
+/// this rule lives: the judge, the remediation planner and `orgsweep pattern` ask here.
+pub fn pattern_problem(pattern: &str, control: &Control) -> Option<(Reason, String)> {
+    verdict_problem(&crate::pattern::judge_cached(pattern, &control.reference))
 }
 
 /// [`pattern_problem`] for a verdict already at hand.
-pub fn verdict_problem(verdict: &crate::pattern::PatternVerdict) -> Option<(Reason, String)> {
+pub fn verdict_problem(verdict: &PatternVerdict) -> Option<(Reason, String)> {
     if !verdict.parse_ok {
         return Some((
             Reason::PatternInvalid,
@@ -309,22 +416,20 @@ pub fn verdict_problem(verdict: &crate::pattern::PatternVerdict) -> Option<(Reas
     None
 }
 
+/// Where a filter's alarms must be: the log group's account and region, and what was read there.
+struct AlarmPlace<'a> {
+    region: &'a str,
+    account: &'a str,
+    group: &'a LogGroupFacts,
+}
+
 fn filter_links(
     filter: &MetricFilterFacts,
-    region: &str,
-    account: &str,
+    place: &AlarmPlace<'_>,
     chain: &ChainResources,
 ) -> Outcome {
     let mut chain = chain.clone();
     chain.filter_name = Some(filter.name.clone());
-    if let Some((reason, why)) = pattern_problem(&filter.pattern) {
-        return Outcome::broken(
-            Link::Pattern,
-            reason,
-            format!("filter {}: {why}", filter.name),
-            &chain,
-        );
-    }
     if filter.transformations.is_empty() {
         return Outcome::broken(
             Link::Alarm,
@@ -337,28 +442,24 @@ fn filter_links(
         filter
             .transformations
             .iter()
-            .map(|m| metric_links(m, region, account, &chain)),
+            .map(|m| metric_links(m, place, &chain)),
     )
     .expect("transformations is not empty")
 }
 
 fn metric_links(
     metric: &MetricTransformation,
-    region: &str,
-    account: &str,
+    place: &AlarmPlace<'_>,
     chain: &ChainResources,
 ) -> Outcome {
-    let alarms = match need(&metric.alarms, "alarms") {
+    let alarms = match need(&place.group.alarms, "alarms") {
         Err(f) => return Outcome::unknown(Link::Alarm, &f, chain),
         Ok(a) => a,
     };
-    let here = |a: &&AlarmFacts| {
-        parse_arn(&a.arn).is_some_and(|p| p.region == region && p.account == account)
-    };
-    let on_metric: Vec<&AlarmFacts> = alarms
+    let on_metric: Vec<(&AlarmFacts, Option<AlarmProblem>)> = alarms
         .iter()
-        .filter(here)
-        .filter(|a| watches_metric(a, metric))
+        .map(|a| (a, alarm_problem(a, metric, place.region, place.account)))
+        .filter(|(_, p)| !matches!(p, Some(AlarmProblem::Elsewhere | AlarmProblem::OtherMetric)))
         .collect();
     if on_metric.is_empty() {
         let dims = if metric.dimensions.is_empty() {
@@ -370,47 +471,54 @@ fn metric_links(
             Link::Alarm,
             Reason::NoAlarm,
             format!(
-                "no alarm in {region} watches metric {}/{}{dims}",
-                metric.namespace, metric.metric_name
+                "no alarm in {} watches metric {}/{}{dims}",
+                place.region, metric.namespace, metric.metric_name
             ),
             chain,
         );
     }
-    best(on_metric.into_iter().map(|a| alarm_links(a, metric, chain)))
-        .expect("on_metric is not empty")
+    best(
+        on_metric
+            .into_iter()
+            .map(|(a, problem)| alarm_links(a, problem, &place.group.topics, chain)),
+    )
+    .expect("on_metric is not empty")
 }
 
 fn alarm_links(
     alarm: &AlarmFacts,
-    metric: &MetricTransformation,
+    problem: Option<AlarmProblem>,
+    topics: &BTreeMap<String, Fetched<TopicFacts>>,
     chain: &ChainResources,
 ) -> Outcome {
     let mut chain = chain.clone();
     chain.alarm_arn = Some(alarm.arn.clone());
-    if let Err(why) = can_fire_on_one_event(alarm, metric) {
-        return Outcome::broken(Link::AlarmFires, Reason::AlarmCannotFire, why, &chain);
+    match problem {
+        Some(AlarmProblem::CannotFire(why)) => {
+            return Outcome::broken(Link::AlarmFires, Reason::AlarmCannotFire, why, &chain)
+        }
+        Some(AlarmProblem::ActionsDisabled) => {
+            return Outcome::broken(
+                Link::AlarmEnabled,
+                Reason::AlarmActionsDisabled,
+                format!("alarm {} has its actions disabled", alarm.name),
+                &chain,
+            )
+        }
+        Some(AlarmProblem::NoSnsAction) => {
+            return Outcome::broken(
+                Link::AlarmAction,
+                Reason::NoAlarmAction,
+                format!("alarm {} notifies no SNS topic", alarm.name),
+                &chain,
+            )
+        }
+        Some(AlarmProblem::Elsewhere | AlarmProblem::OtherMetric) | None => {}
     }
-    if !alarm.actions_enabled {
-        return Outcome::broken(
-            Link::AlarmEnabled,
-            Reason::AlarmActionsDisabled,
-            format!("alarm {} has its actions disabled", alarm.name),
-            &chain,
-        );
-    }
-    let topics = sns_topics(alarm);
-    if topics.is_empty() {
-        return Outcome::broken(
-            Link::AlarmAction,
-            Reason::NoAlarmAction,
-            format!("alarm {} notifies no SNS topic", alarm.name),
-            &chain,
-        );
-    }
-    best(topics.into_iter().map(|topic| {
+    best(sns_topics(alarm).into_iter().map(|topic| {
         let mut chain = chain.clone();
         chain.topic_arn = Some(topic.to_string());
-        match alarm.topics.get(topic) {
+        match topics.get(topic) {
             None => Outcome::unknown(
                 Link::Subscription,
                 &not_collected("topic subscriptions"),
@@ -450,5 +558,5 @@ fn alarm_links(
             }
         }
     }))
-    .expect("topics is not empty")
+    .expect("a usable alarm has an SNS topic")
 }

@@ -1,5 +1,6 @@
 //! The pure judge: an account's facts (plus the organization's chains) become one verdict per
-//! region. No I/O here; `tests.rs` covers every reason code and the traps of DESIGN.md §1.
+//! control and region. No I/O here; `tests.rs` covers every reason code and the traps of
+//! DESIGN.md §1.
 
 pub mod alarm;
 pub mod chain;
@@ -10,29 +11,43 @@ mod tests;
 
 use std::collections::BTreeMap;
 
+use crate::controls::Control;
 use crate::facts::{parse_arn, AccountFacts, TrailFacts};
 use crate::verdict::{Reason, Status, Verdict};
 
 pub use chain::{best, evaluate_trail, Link, Outcome};
 
-/// An organization trail's chain, judged once in the management account.
+/// One control's cells of an account: its verdict per region.
+pub type ControlCells = (String, BTreeMap<String, Verdict>);
+
+/// An organization trail's chains, judged once in the management account, per control.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrgChain {
     pub trail_arn: String,
     pub owner_account: String,
     pub home_region: String,
     pub multi_region: bool,
-    pub outcome: Outcome,
+    /// Control id → how far that control's chain got.
+    pub outcomes: BTreeMap<String, Outcome>,
 }
 
 impl OrgChain {
     fn covers(&self, region: &str) -> bool {
         self.multi_region || self.home_region == region
     }
+
+    fn outcome(&self, control: &Control) -> Option<&Outcome> {
+        self.outcomes.get(&control.id)
+    }
+
+    /// Complete for `control` in every region.
+    pub fn complete_everywhere(&self, control: &Control) -> bool {
+        self.multi_region && self.outcome(control).is_some_and(Outcome::is_complete)
+    }
 }
 
-/// The organization chains among the management account's own trails.
-pub fn org_chains(management: &AccountFacts) -> Vec<OrgChain> {
+/// The organization chains among the management account's own trails, for each control.
+pub fn org_chains(management: &AccountFacts, controls: &[&Control]) -> Vec<OrgChain> {
     let Some(Ok(trails)) = &management.trails else {
         return Vec::new();
     };
@@ -45,17 +60,26 @@ pub fn org_chains(management: &AccountFacts) -> Vec<OrgChain> {
                 owner_account: management.account_id.clone(),
                 home_region: t.home_region.clone(),
                 multi_region: c.is_multi_region,
-                outcome: evaluate_trail(t, &management.account_id),
+                outcomes: controls
+                    .iter()
+                    .map(|ctl| {
+                        (
+                            ctl.id.clone(),
+                            evaluate_trail(t, &management.account_id, ctl),
+                        )
+                    })
+                    .collect(),
             })
         })
         .collect()
 }
 
-/// Whether a complete organization chain covers every region: then members need no trail calls.
-pub fn org_covers_everything(chains: &[OrgChain]) -> bool {
-    chains
+/// Whether complete organization chains cover every region for every one of `controls`:
+/// then members need no trail calls.
+pub fn org_covers_everything(chains: &[OrgChain], controls: &[&Control]) -> bool {
+    controls
         .iter()
-        .any(|c| c.multi_region && c.outcome.is_complete())
+        .all(|ctl| chains.iter().any(|c| c.complete_everywhere(ctl)))
 }
 
 /// A trail that belongs to this account's own candidates (organization trails, and trails
@@ -74,11 +98,29 @@ fn trail_covers(trail: &TrailFacts, region: &str) -> bool {
     }
 }
 
-/// One verdict per column region for an account.
+/// One verdict per control and column region for an account, controls in the order given.
 pub fn judge_account(
     facts: &AccountFacts,
     org: &[OrgChain],
     columns: &[String],
+    controls: &[&Control],
+) -> Vec<ControlCells> {
+    controls
+        .iter()
+        .map(|control| {
+            (
+                control.id.clone(),
+                judge_control(facts, org, columns, control),
+            )
+        })
+        .collect()
+}
+
+fn judge_control(
+    facts: &AccountFacts,
+    org: &[OrgChain],
+    columns: &[String],
+    control: &Control,
 ) -> BTreeMap<String, Verdict> {
     let enabled = match &facts.enabled_regions {
         Ok(e) => e,
@@ -93,7 +135,7 @@ pub fn judge_account(
         Some(Ok(trails)) => trails
             .iter()
             .filter(|t| own_trail(t, &facts.account_id))
-            .map(|t| (t, evaluate_trail(t, &facts.account_id)))
+            .map(|t| (t, evaluate_trail(t, &facts.account_id, control)))
             .collect(),
         _ => Vec::new(),
     };
@@ -107,7 +149,7 @@ pub fn judge_account(
                     format!("{region} is not enabled in this account"),
                 )
             } else {
-                judge_region(facts, org, &own, region)
+                judge_region(facts, org, &own, region, control)
             };
             (region.clone(), verdict)
         })
@@ -119,11 +161,14 @@ fn judge_region(
     org: &[OrgChain],
     own: &[(&TrailFacts, Outcome)],
     region: &str,
+    control: &Control,
 ) -> Verdict {
-    if let Some(chain) = org
+    let org: Vec<(&OrgChain, &Outcome)> = org
         .iter()
-        .find(|c| c.covers(region) && c.outcome.is_complete())
-    {
+        .filter(|c| c.covers(region))
+        .filter_map(|c| Some((c, c.outcome(control)?)))
+        .collect();
+    if let Some((chain, outcome)) = org.iter().find(|(_, o)| o.is_complete()) {
         return Verdict::new(
             Status::Pass,
             Reason::CoveredByOrgTrail,
@@ -131,22 +176,21 @@ fn judge_region(
                 "organization trail {} (account {}) covers this account: {}",
                 chain.trail_arn,
                 chain.owner_account,
-                complete_detail(&chain.outcome)
+                complete_detail(outcome)
             ),
         )
-        .with_chain(chain.outcome.chain().clone());
+        .with_chain(outcome.chain().clone());
     }
     // Candidates, each with the words that introduce it in a detail line.
     let mut candidates: Vec<(String, Outcome)> = org
         .iter()
-        .filter(|c| c.covers(region))
-        .map(|c| {
+        .map(|(c, o)| {
             (
                 format!(
                     "organization trail {} (account {}): ",
                     c.trail_arn, c.owner_account
                 ),
-                c.outcome.clone(),
+                (*o).clone(),
             )
         })
         .collect();

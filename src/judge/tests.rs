@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::*;
+use crate::controls::Control;
 use crate::facts::*;
 use crate::failure::{CallFailure, FailureKind};
 const CIS_PATTERN: &str =
@@ -50,13 +51,10 @@ fn alarm(acct: &str) -> AlarmFacts {
             statistic: Some("Sum".into()),
             extended_statistic: None,
         }),
-        topics: [(topic_arn(acct), Ok(confirmed(acct)))]
-            .into_iter()
-            .collect(),
     }
 }
 
-fn filter(acct: &str, pattern: &str) -> MetricFilterFacts {
+fn filter(pattern: &str) -> MetricFilterFacts {
     MetricFilterFacts {
         name: "console-auth".into(),
         pattern: pattern.into(),
@@ -65,7 +63,6 @@ fn filter(acct: &str, pattern: &str) -> MetricFilterFacts {
             metric_name: "ConsoleAuthFailures".into(),
             value: "1".into(),
             dimensions: BTreeMap::new(),
-            alarms: Some(Ok(vec![alarm(acct)])),
         }],
     }
 }
@@ -93,7 +90,11 @@ fn trail(acct: &str, name: &str) -> TrailFacts {
             }]))),
             log_group: Some(Ok(LogGroupFacts {
                 found_arn: Some(format!("{}:*", group_arn(acct))),
-                filters: Some(Ok(vec![filter(acct, CIS_PATTERN)])),
+                filters: Some(Ok(vec![filter(CIS_PATTERN)])),
+                alarms: Some(Ok(vec![alarm(acct)])),
+                topics: [(topic_arn(acct), Ok(confirmed(acct)))]
+                    .into_iter()
+                    .collect(),
             })),
         }),
     }
@@ -109,6 +110,30 @@ fn account(acct: &str, trails: Vec<TrailFacts>) -> AccountFacts {
     }
 }
 
+/// The control these tests judge: console authentication failures.
+fn console() -> &'static Control {
+    crate::controls::default_control()
+}
+
+/// The console control's cells of an account.
+fn judge_account(
+    facts: &AccountFacts,
+    org: &[OrgChain],
+    columns: &[String],
+) -> BTreeMap<String, crate::verdict::Verdict> {
+    super::judge_account(facts, org, columns, &[console()])
+        .remove(0)
+        .1
+}
+
+fn org_chains(management: &AccountFacts) -> Vec<OrgChain> {
+    super::org_chains(management, &[console()])
+}
+
+fn org_covers_everything(chains: &[OrgChain]) -> bool {
+    super::org_covers_everything(chains, &[console()])
+}
+
 fn cfg(t: &mut TrailFacts) -> &mut TrailConfig {
     t.config.as_mut().unwrap()
 }
@@ -121,12 +146,8 @@ fn first_filter(t: &mut TrailFacts) -> &mut MetricFilterFacts {
     &mut group(t).filters.as_mut().unwrap().as_mut().unwrap()[0]
 }
 
-fn first_metric(t: &mut TrailFacts) -> &mut MetricTransformation {
-    &mut first_filter(t).transformations[0]
-}
-
 fn first_alarm(t: &mut TrailFacts) -> &mut AlarmFacts {
-    &mut first_metric(t).alarms.as_mut().unwrap().as_mut().unwrap()[0]
+    &mut group(t).alarms.as_mut().unwrap().as_mut().unwrap()[0]
 }
 
 fn judge_one(t: TrailFacts) -> BTreeMap<String, crate::verdict::Verdict> {
@@ -307,7 +328,7 @@ fn a_reordered_requoted_pattern_passes() {
 #[test]
 fn alarm_links_have_their_reasons() {
     let mut t = trail(ACCT, "t");
-    first_metric(&mut t).alarms = Some(Ok(vec![]));
+    group(&mut t).alarms = Some(Ok(vec![]));
     assert_eq!(cells(&judge_one(t)), all("FAIL", "NO_ALARM"));
 
     let mut t = trail(ACCT, "t");
@@ -379,13 +400,13 @@ fn pending_subscriptions_and_missing_topics_do_not_count() {
             endpoint: "sec@example.com".into(),
         }],
     };
-    first_alarm(&mut t).topics = [(topic_arn(ACCT), Ok(pending))].into_iter().collect();
+    group(&mut t).topics = [(topic_arn(ACCT), Ok(pending))].into_iter().collect();
     let v = judge_one(t);
     assert_eq!(cells(&v), all("FAIL", "NO_CONFIRMED_SUBSCRIPTION"));
     assert!(v["us-east-1"].detail.contains("none confirmed"));
 
     let mut t = trail(ACCT, "t");
-    first_alarm(&mut t).topics = [(topic_arn(ACCT), Err(failure(FailureKind::NotFound)))]
+    group(&mut t).topics = [(topic_arn(ACCT), Err(failure(FailureKind::NotFound)))]
         .into_iter()
         .collect();
     let v = judge_one(t);
@@ -424,7 +445,7 @@ fn the_chain_that_got_furthest_names_the_reason() {
 #[test]
 fn a_failed_call_is_an_error_not_a_failure() {
     let mut t = trail(ACCT, "t");
-    first_metric(&mut t).alarms = Some(Err(failure(FailureKind::Throttled)));
+    group(&mut t).alarms = Some(Err(failure(FailureKind::Throttled)));
     assert_eq!(cells(&judge_one(t)), all("ERROR", "THROTTLED"));
 
     let mut t = trail(ACCT, "t");
@@ -552,4 +573,107 @@ fn a_pattern_that_also_matches_successful_sign_ins_fails() {
     first_filter(&mut t).pattern =
         r#"{ ($.eventName = ConsoleLogin) && ($.errorMessage = *) }"#.into();
     assert_eq!(cells(&judge_one(t)), all("PASS", "COMPLIANT"));
+}
+
+// ------------------------------------------------------------------ which filter is about which control
+
+/// The console control's cells when the log group holds exactly these filters.
+fn with_filters(patterns: &[&str]) -> BTreeMap<String, crate::verdict::Verdict> {
+    let mut t = trail(ACCT, "t");
+    group(&mut t).filters = Some(Ok(patterns
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let mut f = filter(p);
+            f.name = format!("f{i}");
+            f
+        })
+        .collect()));
+    judge_one(t)
+}
+
+#[test]
+fn another_controls_filter_is_no_metric_filter_for_this_one() {
+    let root = crate::controls::get("root-usage").unwrap().reference.texts[0].clone();
+    let v = with_filters(&[&root]);
+    assert_eq!(cells(&v), all("FAIL", "NO_METRIC_FILTER"));
+}
+
+#[test]
+fn a_near_miss_is_too_narrow_and_the_closest_is_named() {
+    let v = with_filters(&[
+        r#"{ $.userIdentity.type = "Root" }"#,
+        r#"{ $.eventName = ConsoleLogin && $.errorMessage = "Failed authentication" && $.userIdentity.type = IAMUser }"#,
+    ]);
+    assert_eq!(cells(&v), all("FAIL", "PATTERN_TOO_NARROW"));
+    assert_eq!(v["us-east-1"].chain.filter_name.as_deref(), Some("f1"));
+    assert!(
+        v["us-east-1"].detail.contains("filter f1"),
+        "{}",
+        v["us-east-1"].detail
+    );
+}
+
+#[test]
+fn a_filter_that_matches_no_failed_sign_in_is_no_metric_filter_but_is_mentioned() {
+    let v = with_filters(&[
+        r#"{ $.eventName = ConsoleLogin && $.errorMessage != "Failed authentication" }"#,
+    ]);
+    assert_eq!(cells(&v), all("FAIL", "NO_METRIC_FILTER"));
+    assert!(
+        v["us-east-1"].detail.contains("filter f0 mentions them"),
+        "{}",
+        v["us-east-1"].detail
+    );
+}
+
+#[test]
+fn noisy_beats_narrow_and_a_serving_filter_beats_both() {
+    let noisy = r#"{ $.eventName = ConsoleLogin }"#;
+    let narrow = r#"{ $.eventName = ConsoleLogin && $.errorMessage = "Failed authentication" && $.awsRegion = us-east-1 }"#;
+    assert_eq!(
+        cells(&with_filters(&[narrow, noisy])),
+        all("FAIL", "PATTERN_TOO_BROAD")
+    );
+    assert_eq!(
+        cells(&with_filters(&[narrow, noisy, CIS_PATTERN])),
+        all("PASS", "COMPLIANT")
+    );
+}
+
+#[test]
+fn an_invalid_filter_counts_for_the_controls_whose_values_it_mentions() {
+    assert_eq!(
+        cells(&with_filters(&[r#"{ $.eventName = ConsoleLogin && }"#])),
+        all("FAIL", "PATTERN_INVALID")
+    );
+    assert_eq!(
+        cells(&with_filters(&[r#"{ $.eventName = CreateVpc && }"#])),
+        all("FAIL", "NO_METRIC_FILTER")
+    );
+}
+
+#[test]
+fn every_control_is_judged_on_its_own_filters() {
+    let mut t = trail(ACCT, "t");
+    let root = crate::controls::get("root-usage").unwrap();
+    let mut f = filter(&root.reference.texts[0]);
+    f.name = "root".into();
+    group(&mut t)
+        .filters
+        .as_mut()
+        .unwrap()
+        .as_mut()
+        .unwrap()
+        .push(f);
+    let both = [console(), root];
+    let v = super::judge_account(&account(ACCT, vec![t]), &[], &regions(), &both);
+    assert_eq!(v[0].0, "console-auth-failures");
+    assert_eq!(cells(&v[0].1), all("PASS", "COMPLIANT"));
+    // root-usage's filter publishes the same metric in this fixture, so its alarm serves too.
+    assert_eq!(cells(&v[1].1), all("PASS", "COMPLIANT"));
+    assert_eq!(
+        v[1].1["us-east-1"].chain.filter_name.as_deref(),
+        Some("root")
+    );
 }

@@ -3,11 +3,11 @@
 //! rule of the filter language that decides — and only records the model allows.
 
 use super::ast::*;
+use super::cases::Case;
 use super::eval::Tri;
-use super::judge::Case;
 use super::model::RecordModel;
+use super::reference::Reference;
 use super::solve::{Abs, Lookup, World, OTHER_STRING};
-use super::Reference;
 
 /// Drops the source tags (`[RC]`, `[SI]`, ...) the model's hints carry for reviewers.
 fn untagged(s: &str) -> String {

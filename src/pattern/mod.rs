@@ -13,6 +13,7 @@
 //! - [`judge`](mod@judge): candidate against reference; [`explain`]: the sentences.
 
 pub mod ast;
+pub mod cases;
 pub mod eval;
 pub mod explain;
 pub mod json;
@@ -20,6 +21,7 @@ pub mod judge;
 pub mod model;
 pub mod parse;
 mod print;
+pub mod reference;
 pub mod solve;
 pub mod text;
 
@@ -27,31 +29,11 @@ pub use ast::{
     Body, Cmp, Expr, Glob, Op, Pattern, Re, Selector, Slot, Step, Term, TermKind, Test, Value,
 };
 pub use parse::{ParseError, MAX_PATTERN_CHARS, MAX_REGEXES};
+pub use reference::{Noise, Reference};
 
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
-
-/// What a candidate pattern is judged against: one control's reference pattern, its official
-/// spellings, and the records its filter must not match.
-#[derive(Debug, Clone)]
-pub struct Reference {
-    /// The control's id (verdicts are cached per control and text).
-    pub control: String,
-    pub pattern: Pattern,
-    /// Official spellings, the reference's first: `strict_cis` compares with these.
-    pub texts: Vec<String>,
-    /// What the reference catches, as a plural noun ("failed console sign-ins").
-    pub catches: String,
-    pub noise: Option<Noise>,
-}
-
-/// A must-not-match class: a record class of the model, and its plural noun.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Noise {
-    pub class: String,
-    pub label: String,
-}
 
 /// The judge's verdict on one filter pattern, for one control.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -139,6 +121,87 @@ pub fn judge_cached(text: &str, r: &Reference) -> Arc<PatternVerdict> {
         m.clear();
     }
     Arc::clone(m.entry(key).or_insert(v))
+}
+
+/// How one filter pattern stands to one control. Beyond the verdict: a filter that does not
+/// catch everything is a *near miss* when every record it matches is one the reference
+/// catches and it matches at least one (containment the other way round, decided by the same
+/// judge), with how many of the reference's cases it catches in full; it is *related* when it
+/// mentions a value the reference compares with ("reads ConsoleLogin").
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fit {
+    pub verdict: PatternVerdict,
+    pub near_miss: bool,
+    pub closeness: usize,
+    pub related: bool,
+}
+
+impl Fit {
+    /// Catches everything and is not noisy.
+    pub fn serves(&self) -> bool {
+        self.verdict.parse_ok && self.verdict.catches_all && !self.verdict.matches_success
+    }
+}
+
+/// The [`Fit`] of a pattern text for a reference.
+pub fn fit(text: &str, r: &Reference) -> Fit {
+    let verdict = (*judge_cached(text, r)).clone();
+    let related = mentions(text, r);
+    let mut fit = Fit {
+        verdict,
+        near_miss: false,
+        closeness: 0,
+        related,
+    };
+    if fit.verdict.catches_all {
+        return fit;
+    }
+    let (Ok(p), Body::Json(q)) = (parse::parse(text), &r.pattern.body) else {
+        return fit;
+    };
+    if let Body::Json(e) = &p.body {
+        let m = model::RecordModel::shipped();
+        if judge::contained(e, q, m) && judge::overlaps(e, q, m) {
+            fit.near_miss = true;
+            fit.closeness = judge::cases_caught(e, q, m);
+        }
+    }
+    fit
+}
+
+/// [`fit`], cached per control and text like the verdicts.
+pub fn fit_cached(text: &str, r: &Reference) -> Arc<Fit> {
+    type Cache = Mutex<HashMap<(String, String), Arc<Fit>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    const MAX_ENTRIES: usize = 20_000;
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    let key = (r.control.clone(), text.to_string());
+    if let Some(v) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return Arc::clone(v);
+    }
+    let v = Arc::new(fit(text, r));
+    let mut m = cache.lock().unwrap_or_else(|e| e.into_inner());
+    if m.len() >= MAX_ENTRIES {
+        m.clear();
+    }
+    Arc::clone(m.entry(key).or_insert(v))
+}
+
+/// Whether `text` mentions, in any letter case, a value the reference compares with.
+fn mentions(text: &str, r: &Reference) -> bool {
+    let lower = text.to_lowercase();
+    let Body::Json(q) = &r.pattern.body else {
+        return false;
+    };
+    let mut found = false;
+    q.for_each_cmp(&mut |c| {
+        if let Test::Op(Op::Eq, Value::Str(g)) = &c.test {
+            if g.text.len() >= 4 && lower.contains(&g.text.to_lowercase()) {
+                found = true;
+            }
+        }
+    });
+    found
 }
 
 /// Whether a JSON pattern matches at least one record of the model.

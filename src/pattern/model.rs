@@ -143,9 +143,11 @@ fn kind_fact(k: &str) -> Result<Fact, String> {
         "null" => Fact::Null,
         "absent" => Fact::Absent,
         "free" => Fact::Free,
-        other => return Err(format!(
+        other => {
+            return Err(format!(
             "unknown kind `{other}` (string, number, boolean, object, array, null, absent, free)"
-        )),
+        ))
+        }
     })
 }
 
@@ -202,7 +204,9 @@ fn like_glob(text: &str) -> Result<Glob, String> {
     let trail = text.len() > 1 && text.ends_with('*');
     let inner = text.trim_matches('*');
     if inner.is_empty() || inner.contains('*') || !(lead || trail) {
-        return Err(format!("`like = \"{text}\"` must be prefix*, *suffix or *part*"));
+        return Err(format!(
+            "`like = \"{text}\"` must be prefix*, *suffix or *part*"
+        ));
     }
     Ok(Glob {
         lead,

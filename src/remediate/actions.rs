@@ -10,13 +10,14 @@ use aws_sdk_cloudwatch::types as cw;
 
 use crate::aws::errors::classify;
 use crate::aws::{AccountClients, CallFailure, FailureKind};
-use crate::collect::metrics;
-use crate::facts::{AlarmFacts, MetricFilterFacts, MetricTransformation};
+use crate::collect::{metrics, usable_alarm_topics};
+use crate::facts::{MetricFilterFacts, MetricTransformation};
 
-use super::plan::{
-    alarm_differences, choose_metric, merge_policy, Action, PlanConfig, TargetPlan, TargetState,
-    TopicState,
-};
+use super::action::Action;
+use super::names::PlanConfig;
+use super::plan::TargetPlan;
+use super::policy::merge_policy;
+use super::target::{alarm_differences, TargetState, TopicState};
 
 /// What became of one action.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,8 +58,9 @@ fn wrong_account(clients: &AccountClients, t: &TargetPlan) -> Option<CallFailure
     })
 }
 
-/// Reads what planning a target needs: the log group and its filters, the alarms in its
-/// region on the metric the plan would use, the alarm of the configured name, and the topic.
+/// Reads what planning a target needs: the log group and its filters, every alarm of its
+/// region, the topics that usable alarms on its filters' metrics (and the metrics orgsweep
+/// would add) notify, and the configured topic.
 pub async fn probe(
     clients: &AccountClients,
     t: &TargetPlan,
@@ -81,33 +83,22 @@ pub async fn probe(
     );
     let alarms = alarms?;
     let topic = topic?;
-    let named_alarm = alarms.iter().find(|a| a.name == cfg.alarm_name).cloned();
-    let mut alarms_on_metric: Vec<AlarmFacts> =
-        match choose_metric(&filters, cfg, &t.log_group_name).metric() {
-            Some(m) => alarms
-                .into_iter()
-                .filter(|a| crate::judge::alarm::watches_metric(a, m))
-                .collect(),
-            None => Vec::new(),
-        };
-    for a in &mut alarms_on_metric {
-        if !a.actions_enabled {
-            continue;
-        }
-        for topic in crate::judge::alarm::sns_topics(a)
-            .into_iter()
-            .map(str::to_string)
-            .collect::<Vec<_>>()
-        {
-            let read = metrics::topic(clients, &topic).await;
-            a.topics.insert(topic, read);
-        }
-    }
+    let ours: Vec<MetricTransformation> = cfg
+        .controls
+        .iter()
+        .map(|n| n.metric(&cfg.metric_namespace))
+        .collect();
+    let metrics: Vec<&MetricTransformation> = filters
+        .iter()
+        .flat_map(|f| &f.transformations)
+        .chain(&ours)
+        .collect();
+    let topics = usable_alarm_topics(clients, &alarms, &metrics, &t.region, &t.account_id).await;
     Ok(TargetState {
         log_group_exists,
         filters,
-        alarms_on_metric,
-        named_alarm,
+        alarms,
+        topics,
         topic,
     })
 }
@@ -195,6 +186,7 @@ async fn run(
         Action::CreateLogGroup {
             log_group_name,
             tags,
+            ..
         } => {
             let (exists, _) = log_group_filters(clients, t).await?;
             if exists {
@@ -219,6 +211,7 @@ async fn run(
             metric_namespace,
             metric_name,
             metric_value,
+            ..
         } => {
             let (exists, filters) = log_group_filters(clients, t).await?;
             if !exists {
@@ -270,6 +263,7 @@ async fn run(
             topic_name,
             topic_arn,
             tags,
+            ..
         } => {
             if topic_policy(clients, topic_arn).await?.is_some() {
                 return Ok(ActionResult::Skipped("the topic exists; reused".into()));
@@ -300,6 +294,7 @@ async fn run(
         Action::AddTopicPolicyStatement {
             topic_arn,
             statement,
+            ..
         } => {
             let Some(policy) = topic_policy(clients, topic_arn).await? else {
                 return Ok(ActionResult::Failed(format!(
@@ -336,6 +331,7 @@ async fn run(
             topic_arn,
             protocol,
             endpoint,
+            ..
         } => {
             let existing = metrics::topic(clients, topic_arn).await?;
             if let Some(s) = existing
@@ -367,6 +363,7 @@ async fn run(
             }))
         }
         Action::PutMetricAlarm {
+            control: _,
             alarm_name,
             alarm_description,
             metric_namespace,
@@ -388,7 +385,6 @@ async fn run(
                     metric_name: metric_name.clone(),
                     value: "1".into(),
                     dimensions: dimensions.clone(),
-                    alarms: None,
                 };
                 let topic = alarm_actions
                     .first()

@@ -20,21 +20,27 @@ use futures::stream::{self, StreamExt};
 use crate::csv_safe::neutralise;
 use crate::sweep::Session;
 
+use super::action::Action;
 use super::actions::{self, ActionResult};
-use super::plan::{plan_target, Action, Plan, TargetPlan};
+use super::plan::{Plan, TargetPlan};
+use super::target::plan_target;
 
 /// One line of actions.csv.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActionRecord {
     pub account_id: String,
     pub region: String,
+    /// The controls the action serves, `;`-separated.
+    pub controls: String,
     pub action: String,
     pub resource: String,
     pub result: ActionResult,
 }
 
 pub const ACTIONS_CSV: &str = "actions.csv";
-const ACTIONS_HEADER: [&str; 5] = ["account", "region", "action", "resource", "result"];
+const ACTIONS_HEADER: [&str; 6] = [
+    "account", "region", "controls", "action", "resource", "result",
+];
 
 /// Applies every target of `plan`; returns one record per action it got to, in plan order.
 ///
@@ -67,6 +73,7 @@ fn record(t: &TargetPlan, a: &Action, result: ActionResult) -> ActionRecord {
     ActionRecord {
         account_id: t.account_id.clone(),
         region: t.region.clone(),
+        controls: a.controls().join(";"),
         action: a.name().to_string(),
         resource: a.resource(),
         result,
@@ -136,10 +143,11 @@ pub async fn apply_target(
     records
 }
 
-fn csv_cells(r: &ActionRecord) -> [String; 5] {
+fn csv_cells(r: &ActionRecord) -> [String; 6] {
     [
         r.account_id.clone(),
         r.region.clone(),
+        r.controls.clone(),
         r.action.clone(),
         r.resource.clone(),
         r.result.cell(),
@@ -211,7 +219,7 @@ impl ActionsLog {
     }
 }
 
-/// Writes actions.csv (`account,region,action,resource,result`) into `dir`, whole: into a
+/// Writes actions.csv (`account,region,controls,action,resource,result`) into `dir`, whole: into a
 /// temporary file first, then renamed over actions.csv.
 pub fn write_actions_csv(dir: &Path, records: &[ActionRecord]) -> Result<(), String> {
     let path = dir.join(ACTIONS_CSV);

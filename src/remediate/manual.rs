@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::facts::parse_arn;
 use crate::verdict::Reason;
 
-use super::plan::Cell;
+use super::cells::Cell;
 
 /// One fix a person makes, in the account (and region) named, for the cells listed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -201,6 +201,7 @@ mod tests {
         Cell {
             account_id: "111122223333".into(),
             region: region.into(),
+            control: "console-auth-failures".into(),
             reason,
         }
     }

@@ -13,7 +13,9 @@ use time::OffsetDateTime;
 use crate::facts::parse_arn;
 use crate::validate;
 
-use super::plan::{Action, Plan, TargetPlan, PLAN_FORMAT, PLAN_VERSION, POLICY_SID};
+use super::action::Action;
+use super::plan::{Plan, TargetPlan, PLAN_FORMAT, PLAN_VERSION};
+use super::policy::{policy_statement, POLICY_SID};
 
 /// Why a plan file is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,11 +164,23 @@ pub fn check(plan: &Plan) -> Result<(), String> {
     validate::account_id(&plan.management_account_id)
         .map_err(|m| format!("management_account_id: {m}"))?;
     let c = &plan.config;
-    validate::resource_name(&c.filter_name, 512).map_err(|m| format!("config.filter_name: {m}"))?;
     validate::resource_name(&c.metric_namespace, 255)
         .map_err(|m| format!("config.metric_namespace: {m}"))?;
-    validate::resource_name(&c.metric_name, 255).map_err(|m| format!("config.metric_name: {m}"))?;
-    validate::resource_name(&c.alarm_name, 255).map_err(|m| format!("config.alarm_name: {m}"))?;
+    for (i, n) in c.controls.iter().enumerate() {
+        let at = format!("config.controls[{i}]");
+        if crate::controls::get(&n.control).is_none() {
+            return Err(format!(
+                "{at}: unknown control `{}`; valid: {}",
+                n.control,
+                crate::controls::valid_ids()
+            ));
+        }
+        validate::resource_name(&n.filter_name, 512)
+            .map_err(|m| format!("{at}.filter_name: {m}"))?;
+        validate::resource_name(&n.metric_name, 255)
+            .map_err(|m| format!("{at}.metric_name: {m}"))?;
+        validate::resource_name(&n.alarm_name, 255).map_err(|m| format!("{at}.alarm_name: {m}"))?;
+    }
     validate::topic_name(&c.topic_name).map_err(|m| format!("config.topic_name: {m}"))?;
     for e in &c.subscription_endpoints {
         validate::subscription_endpoint(e)
@@ -193,11 +207,32 @@ fn check_target(t: &TargetPlan, plan: &Plan) -> Result<(), String> {
     for cell in &t.cells {
         validate::account_id(&cell.account_id).map_err(|m| format!("cells: {m}"))?;
         validate::region_name(&cell.region).map_err(|m| format!("cells: {m}"))?;
+        if !t.controls.contains(&cell.control) {
+            return Err(format!(
+                "cells: control {} is not one of the target's controls",
+                cell.control
+            ));
+        }
+    }
+    for control in &t.controls {
+        if plan.config.names(control).is_none() {
+            return Err(format!(
+                "controls: {control} has no names in the plan's config"
+            ));
+        }
     }
     let topic_arn = t.topic_arn(&plan.config.topic_name);
     for (i, a) in t.actions.iter().enumerate() {
         check_action(a, t, &plan.config, &topic_arn)
             .map_err(|m| format!("actions[{i}] {}: {m}", a.name()))?;
+        for control in a.controls() {
+            if !t.controls.iter().any(|c| c == control) {
+                return Err(format!(
+                    "actions[{i}] {}: control {control} is not one of the target's controls",
+                    a.name()
+                ));
+            }
+        }
     }
     Ok(())
 }
@@ -227,6 +262,7 @@ fn check_action(
             }
         }
         Action::PutMetricFilter {
+            control,
             log_group_name,
             filter_name,
             filter_pattern,
@@ -244,9 +280,12 @@ fn check_action(
             validate::resource_name(metric_namespace, 255)
                 .map_err(|m| format!("metric_namespace: {m}"))?;
             validate::resource_name(metric_name, 255).map_err(|m| format!("metric_name: {m}"))?;
-            if let Some((_, problem)) = crate::judge::chain::pattern_problem(filter_pattern) {
+            let Some(c) = crate::controls::get(control) else {
+                return Err(format!("unknown control `{control}`"));
+            };
+            if let Some((_, problem)) = crate::judge::chain::pattern_problem(filter_pattern, c) {
                 return Err(format!(
-                    "filter_pattern `{filter_pattern}` does not serve the control: {problem}"
+                    "filter_pattern `{filter_pattern}` does not serve control {control}: {problem}"
                 ));
             }
             if metric_value.trim().parse::<f64>().map_or(true, |v| v < 1.0) {
@@ -271,9 +310,10 @@ fn check_action(
         Action::AddTopicPolicyStatement {
             topic_arn: arn,
             statement,
+            ..
         } => {
             same_topic(arn)?;
-            let expected = super::plan::policy_statement(topic_arn, &t.account_id);
+            let expected = policy_statement(topic_arn, &t.account_id);
             if *statement != expected {
                 return Err(format!(
                     "the statement is not the one orgsweep adds (Sid {POLICY_SID}, cloudwatch.amazonaws.com may \
@@ -285,6 +325,7 @@ fn check_action(
             topic_arn: arn,
             protocol,
             endpoint,
+            ..
         } => {
             same_topic(arn)?;
             let spelled = if protocol.starts_with("http") {
@@ -326,7 +367,6 @@ fn check_action(
                 metric_name: String::new(),
                 value: "1".into(),
                 dimensions: Default::default(),
-                alarms: None,
             };
             let facts = alarm_facts_of(a, &metric);
             if let Some(facts) = facts {
@@ -371,7 +411,6 @@ fn alarm_facts_of(
             statistic: Some(statistic.clone()),
             extended_statistic: None,
         }),
-        topics: Default::default(),
     })
 }
 

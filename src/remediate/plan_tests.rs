@@ -3,23 +3,32 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::*;
-use crate::facts::{AlarmFacts, AlarmMetric, MetricStat, MetricTransformation, TopicFacts};
+use crate::facts::{
+    AlarmFacts, AlarmMetric, MetricFilterFacts, MetricStat, MetricTransformation,
+    SubscriptionFacts, TopicFacts,
+};
+use crate::judge::ControlCells;
+use crate::remediate::action::Action;
+use crate::remediate::cells::Cell;
+use crate::remediate::manual;
+use crate::remediate::names::PlanConfig;
+use crate::remediate::policy::{merge_policy, policy_has_statement, policy_statement, POLICY_SID};
+use crate::remediate::skeleton::{skeleton, AccountCells};
+use crate::remediate::target::{plan_target, TargetState, TopicState, ALARM_COMPARISON};
 use crate::verdict::{ChainResources, Reason, Status, Verdict};
 
 pub const ACCT: &str = "111122223333";
 pub const MGMT: &str = "123456789012";
 const LG: &str = "arn:aws:logs:us-east-1:111122223333:log-group:ct-logs";
 const TRAIL: &str = "arn:aws:cloudtrail:us-east-1:111122223333:trail/main";
+const CONSOLE: &str = "console-auth-failures";
 
+/// The plan config for every control, with one email endpoint.
 pub fn cfg() -> PlanConfig {
-    PlanConfig {
-        filter_name: "orgsweep-console-auth-failures".into(),
-        metric_namespace: "CISBenchmark".into(),
-        metric_name: "ConsoleAuthenticationFailures".into(),
-        alarm_name: "orgsweep-console-auth-failures".into(),
-        topic_name: "orgsweep-security-alarms".into(),
-        subscription_endpoints: vec!["email:sec@example.com".into()],
-    }
+    let mut config = crate::config::Config::default();
+    config.remediation.subscription_endpoints = vec!["email:sec@example.com".into()];
+    let all: Vec<&crate::controls::Control> = crate::controls::table().iter().collect();
+    PlanConfig::from_config(&config, &all)
 }
 
 fn fail(reason: Reason, trail: Option<&str>, lg: Option<&str>) -> Verdict {
@@ -30,27 +39,48 @@ fn fail(reason: Reason, trail: Option<&str>, lg: Option<&str>) -> Verdict {
     })
 }
 
-fn verdicts(cells: &[(&str, Verdict)]) -> BTreeMap<String, Verdict> {
-    cells
+/// One control's cells.
+fn verdicts(cells: &[(&str, Verdict)]) -> Vec<ControlCells> {
+    per_control(&[CONSOLE], cells)
+}
+
+/// The same cells for several controls.
+fn per_control(controls: &[&str], cells: &[(&str, Verdict)]) -> Vec<ControlCells> {
+    controls
         .iter()
-        .map(|(r, v)| (r.to_string(), v.clone()))
+        .map(|c| {
+            (
+                c.to_string(),
+                cells
+                    .iter()
+                    .map(|(r, v)| (r.to_string(), v.clone()))
+                    .collect::<BTreeMap<_, _>>(),
+            )
+        })
         .collect()
 }
 
-fn target() -> TargetPlan {
-    let v = verdicts(&[(
-        "us-east-1",
-        fail(Reason::NoMetricFilter, Some(TRAIL), Some(LG)),
-    )]);
+fn target_for(controls: &[&str]) -> TargetPlan {
+    let v = per_control(
+        controls,
+        &[(
+            "us-east-1",
+            fail(Reason::NoMetricFilter, Some(TRAIL), Some(LG)),
+        )],
+    );
     let s = skeleton(
         &[AccountCells {
             account_id: ACCT,
             partition: "aws",
-            verdicts: &v,
+            controls: &v,
         }],
         &BTreeSet::new(),
     );
     s.targets[0].clone()
+}
+
+fn target() -> TargetPlan {
+    target_for(&[CONSOLE])
 }
 
 fn filter(name: &str, pattern: &str, ns: &str, metric: &str) -> MetricFilterFacts {
@@ -62,7 +92,6 @@ fn filter(name: &str, pattern: &str, ns: &str, metric: &str) -> MetricFilterFact
             metric_name: metric.into(),
             value: "1".into(),
             dimensions: BTreeMap::new(),
-            alarms: None,
         }],
     }
 }
@@ -84,7 +113,6 @@ fn alarm(name: &str, ns: &str, metric: &str, topic: &str) -> AlarmFacts {
             statistic: Some("Sum".into()),
             extended_statistic: None,
         }),
-        topics: BTreeMap::new(),
     }
 }
 
@@ -94,6 +122,10 @@ fn topic_arn() -> String {
 
 fn names(t: &TargetPlan) -> Vec<&'static str> {
     t.actions.iter().map(Action::name).collect()
+}
+
+fn reference(id: &str) -> String {
+    crate::controls::get(id).unwrap().reference.texts[0].clone()
 }
 
 /// A plan with every kind of action, for the plan-file tests.
@@ -117,6 +149,7 @@ pub fn sample_plan() -> Plan {
             vec![Cell {
                 account_id: ACCT.into(),
                 region: "eu-west-1".into(),
+                control: CONSOLE.into(),
                 reason: Reason::TrailNotLogging,
             }],
         )],
@@ -152,7 +185,7 @@ fn a_multi_region_chain_is_one_target_in_the_log_groups_region() {
         &[AccountCells {
             account_id: ACCT,
             partition: "aws",
-            verdicts: &v,
+            controls: &v,
         }],
         &BTreeSet::new(),
     );
@@ -188,12 +221,12 @@ fn an_organization_trail_is_fixed_once_in_the_management_account() {
             AccountCells {
                 account_id: ACCT,
                 partition: "aws",
-                verdicts: &member,
+                controls: &member,
             },
             AccountCells {
                 account_id: MGMT,
                 partition: "aws",
-                verdicts: &mgmt,
+                controls: &mgmt,
             },
         ],
         &BTreeSet::from([org_trail.clone()]),
@@ -237,17 +270,17 @@ fn unfixable_links_become_manual_steps_and_errors_unplanned_accounts() {
             AccountCells {
                 account_id: ACCT,
                 partition: "aws",
-                verdicts: &v,
+                controls: &v,
             },
             AccountCells {
                 account_id: "222233334444",
                 partition: "aws",
-                verdicts: &other,
+                controls: &other,
             },
             AccountCells {
                 account_id: "333344445555",
                 partition: "aws",
-                verdicts: &third,
+                controls: &third,
             },
         ],
         &BTreeSet::new(),
@@ -445,7 +478,7 @@ fn an_alarm_of_the_configured_name_with_other_settings_is_reported() {
     a.threshold = Some(3.0);
     let state = TargetState {
         log_group_exists: true,
-        named_alarm: Some(a),
+        alarms: vec![a],
         ..Default::default()
     };
     let t = plan_target(&target(), &state, &cfg());
@@ -463,12 +496,12 @@ fn our_alarm_in_place_needs_only_the_missing_subscription() {
             "CISBenchmark",
             "ConsoleAuthenticationFailures",
         )],
-        named_alarm: Some(alarm(
+        alarms: vec![alarm(
             "orgsweep-console-auth-failures",
             "CISBenchmark",
             "ConsoleAuthenticationFailures",
             &topic_arn(),
-        )),
+        )],
         topic: Some(TopicState {
             arn: topic_arn(),
             policy: Some(
@@ -510,14 +543,14 @@ fn without_endpoints_the_plan_says_the_chain_cannot_be_completed() {
 #[test]
 fn a_complete_alarm_means_nothing_to_do() {
     let theirs = "arn:aws:sns:us-east-1:111122223333:theirs";
-    let mut a = alarm(
+    let a = alarm(
         "theirs",
         "CISBenchmark",
         "ConsoleAuthenticationFailures",
         theirs,
     );
-    a.topics.insert(
-        theirs.into(),
+    let topics = BTreeMap::from([(
+        theirs.to_string(),
         Ok(TopicFacts {
             subscriptions: vec![SubscriptionFacts {
                 arn: format!("{theirs}:1"),
@@ -525,7 +558,7 @@ fn a_complete_alarm_means_nothing_to_do() {
                 endpoint: "+1555".into(),
             }],
         }),
-    );
+    )]);
     let state = TargetState {
         log_group_exists: true,
         filters: vec![filter(
@@ -534,7 +567,8 @@ fn a_complete_alarm_means_nothing_to_do() {
             "CISBenchmark",
             "ConsoleAuthenticationFailures",
         )],
-        alarms_on_metric: vec![a],
+        alarms: vec![a],
+        topics,
         ..Default::default()
     };
     let t = plan_target(&target(), &state, &cfg());
@@ -575,4 +609,109 @@ fn plan_json_round_trips_with_action_tags() {
     assert!(text.contains(r#""action":"PutMetricFilter""#), "{text}");
     let back: Plan = serde_json::from_str(&text).unwrap();
     assert_eq!(back, plan);
+}
+
+#[test]
+fn every_action_says_its_controls() {
+    let plan = sample_plan();
+    let text = serde_json::to_string(&plan).unwrap();
+    assert!(
+        text.contains(r#""control":"console-auth-failures""#),
+        "{text}"
+    );
+    for a in &plan.targets[0].actions {
+        assert_eq!(a.controls(), vec![CONSOLE], "{a:?}");
+    }
+}
+
+#[test]
+fn all_controls_of_a_log_group_share_one_topic_and_get_a_filter_and_alarm_each() {
+    let ids: Vec<&str> = crate::controls::table()
+        .iter()
+        .map(|c| c.id.as_str())
+        .collect();
+    let skeleton = target_for(&ids);
+    assert_eq!(skeleton.controls.len(), 15);
+    let state = TargetState {
+        log_group_exists: true,
+        ..Default::default()
+    };
+    let t = plan_target(&skeleton, &state, &cfg());
+    let count = |n: &str| names(&t).iter().filter(|x| **x == n).count();
+    assert_eq!(count("PutMetricFilter"), 15);
+    assert_eq!(count("PutMetricAlarm"), 15);
+    assert_eq!(count("CreateTopic"), 1);
+    assert_eq!(count("AddTopicPolicyStatement"), 1);
+    assert_eq!(count("Subscribe"), 1);
+    // The topic before any alarm, filters before the topic.
+    let first_alarm = names(&t)
+        .iter()
+        .position(|n| *n == "PutMetricAlarm")
+        .unwrap();
+    let topic = names(&t).iter().position(|n| *n == "CreateTopic").unwrap();
+    let last_filter = names(&t)
+        .iter()
+        .rposition(|n| *n == "PutMetricFilter")
+        .unwrap();
+    assert!(last_filter < topic && topic < first_alarm);
+    // Each filter has its control's reference pattern and name; the topic serves all.
+    for a in &t.actions {
+        match a {
+            Action::PutMetricFilter {
+                control,
+                filter_pattern,
+                filter_name,
+                ..
+            } => {
+                assert_eq!(*filter_pattern, reference(control));
+                assert_eq!(*filter_name, format!("orgsweep-{control}"));
+            }
+            Action::CreateTopic { controls, .. } => assert_eq!(controls.len(), 15),
+            _ => {}
+        }
+    }
+    assert!(t.incomplete.is_empty(), "{:?}", t.incomplete);
+}
+
+#[test]
+fn a_filter_serving_another_control_is_not_reused_for_this_one() {
+    // The root-usage filter is in place; console authentication failures still needs its own.
+    let state = TargetState {
+        log_group_exists: true,
+        filters: vec![filter(
+            "orgsweep-root-usage",
+            &reference("root-usage"),
+            "CISBenchmark",
+            "RootAccountUsage",
+        )],
+        ..Default::default()
+    };
+    let t = plan_target(&target(), &state, &cfg());
+    assert_eq!(names(&t)[0], "PutMetricFilter");
+    match &t.actions[0] {
+        Action::PutMetricFilter { control, .. } => assert_eq!(control, CONSOLE),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn cells_of_several_controls_name_their_control() {
+    let v = per_control(
+        &["root-usage", CONSOLE],
+        &[("us-east-1", fail(Reason::NoAlarm, Some(TRAIL), Some(LG)))],
+    );
+    let s = skeleton(
+        &[AccountCells {
+            account_id: ACCT,
+            partition: "aws",
+            controls: &v,
+        }],
+        &BTreeSet::new(),
+    );
+    assert_eq!(s.targets.len(), 1);
+    let t = &s.targets[0];
+    // Table order: root-usage (4.3) before console-auth-failures (4.6).
+    assert_eq!(t.controls, vec!["root-usage", CONSOLE]);
+    let controls: BTreeSet<&str> = t.cells.iter().map(|c| c.control.as_str()).collect();
+    assert_eq!(controls, BTreeSet::from(["root-usage", CONSOLE]));
 }

@@ -32,14 +32,24 @@ fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
+/// The controls an action serves, short: one id, or "all 15" / "N controls".
+fn controls_cell(controls: &[&str]) -> String {
+    match controls {
+        [one] => one.to_string(),
+        many if many.len() == crate::controls::table().len() => format!("all {}", many.len()),
+        many => format!("{} controls", many.len()),
+    }
+}
+
 /// "eu-west-1, us-east-1" or "17 regions" / "3 accounts", for one line about a target.
 fn cells_summary(t: &TargetPlan) -> String {
     let accounts: BTreeSet<&str> = t.cells.iter().map(|c| c.account_id.as_str()).collect();
     let reasons: BTreeSet<&str> = t.cells.iter().map(|c| c.reason.as_str()).collect();
     let reasons: Vec<&str> = reasons.into_iter().collect();
     format!(
-        "{} cell(s) in {} account(s) ({})",
+        "{} cell(s) of {} control(s) in {} account(s) ({})",
         t.cells.len(),
+        t.controls.len(),
         accounts.len(),
         reasons.join(", ")
     )
@@ -78,6 +88,7 @@ pub fn render(plan: &Plan) -> String {
                 rows.push(vec![
                     t.account_id.clone(),
                     t.region.clone(),
+                    controls_cell(&a.controls()),
                     a.name().to_string(),
                     a.resource(),
                     a.summary(),
@@ -85,7 +96,9 @@ pub fn render(plan: &Plan) -> String {
             }
         }
         out.push_str(&table(
-            &["ACCOUNT", "REGION", "ACTION", "RESOURCE", "DETAIL"],
+            &[
+                "ACCOUNT", "REGION", "CONTROLS", "ACTION", "RESOURCE", "DETAIL",
+            ],
             &rows,
         ));
         let _ = writeln!(out);
@@ -188,6 +201,7 @@ pub fn render_results(records: &[ActionRecord]) -> String {
             vec![
                 r.account_id.clone(),
                 r.region.clone(),
+                r.controls.clone(),
                 r.action.clone(),
                 r.resource.clone(),
                 r.result.cell(),
@@ -195,7 +209,9 @@ pub fn render_results(records: &[ActionRecord]) -> String {
         })
         .collect();
     table(
-        &["ACCOUNT", "REGION", "ACTION", "RESOURCE", "RESULT"],
+        &[
+            "ACCOUNT", "REGION", "CONTROLS", "ACTION", "RESOURCE", "RESULT",
+        ],
         &rows,
     )
 }

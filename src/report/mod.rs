@@ -1,4 +1,5 @@
-//! The report files of DESIGN.md §3: `matrix.csv`, `findings.csv`, `summary.json`.
+//! The report files of DESIGN.md §3: `matrix.csv` (a row per account and control, a column
+//! per region), `findings.csv` (a row per account, region and control), `summary.json`.
 //!
 //! Rows reach disk as each account finishes (whole rows, flushed), so a crash or Ctrl-C leaves
 //! valid CSV of the finished accounts and a summary that says the run is incomplete. At the end
@@ -13,6 +14,7 @@ use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use crate::csv_safe::neutralise;
+use crate::judge::ControlCells;
 use crate::verdict::Verdict;
 
 pub use summary::Summary;
@@ -21,11 +23,12 @@ pub const MATRIX: &str = "matrix.csv";
 pub const FINDINGS: &str = "findings.csv";
 pub const SUMMARY: &str = "summary.json";
 
-/// The resource columns of findings.csv, after the verdict.
-const FINDINGS_HEADER: [&str; 11] = [
+/// The columns of findings.csv.
+pub const FINDINGS_HEADER: [&str; 12] = [
     "account_id",
     "account_name",
     "region",
+    "control",
     "status",
     "reason",
     "detail",
@@ -36,12 +39,24 @@ const FINDINGS_HEADER: [&str; 11] = [
     "topic_arn",
 ];
 
-/// One account's row: its verdict per column region.
+/// One account's cells: per control (in table order), its verdict per column region.
 #[derive(Debug, Clone)]
 pub struct AccountRow {
     pub account_id: String,
     pub account_name: String,
-    pub verdicts: BTreeMap<String, Verdict>,
+    pub controls: Vec<ControlCells>,
+}
+
+impl AccountRow {
+    /// Every verdict of the account, control by control.
+    pub fn verdicts(&self) -> impl Iterator<Item = &Verdict> {
+        self.controls.iter().flat_map(|(_, cells)| cells.values())
+    }
+
+    /// One control's cells.
+    pub fn control(&self, id: &str) -> Option<&BTreeMap<String, Verdict>> {
+        self.controls.iter().find(|(c, _)| c == id).map(|(_, v)| v)
+    }
 }
 
 /// Writes rows as accounts finish, then sorts and replaces the files at the end.
@@ -76,7 +91,11 @@ impl ReportWriter {
                 dir.display()
             )
         })?;
-        let mut matrix_header = vec!["account_id".to_string(), "account_name".to_string()];
+        let mut matrix_header = vec![
+            "account_id".to_string(),
+            "account_name".to_string(),
+            "control".to_string(),
+        ];
         matrix_header.extend(columns.iter().cloned());
         write_csv(&dir.join(MATRIX), std::iter::once(matrix_header))?;
         write_csv(
@@ -96,11 +115,15 @@ impl ReportWriter {
         &self.dir
     }
 
-    /// Appends one account's matrix row and findings rows, and flushes them.
+    /// Appends one account's matrix rows and findings rows, and flushes them.
     pub fn write_account(&mut self, row: &AccountRow) -> Result<(), String> {
+        for record in matrix_records(row, &self.columns) {
+            self.matrix
+                .write_record(record)
+                .map_err(|e| io_error(&self.dir.join(MATRIX), e))?;
+        }
         self.matrix
-            .write_record(matrix_record(row, &self.columns))
-            .and_then(|_| self.matrix.flush().map_err(Into::into))
+            .flush()
             .map_err(|e| io_error(&self.dir.join(MATRIX), e))?;
         for record in findings_records(row, &self.columns) {
             self.findings
@@ -132,35 +155,45 @@ impl ReportWriter {
     }
 }
 
-fn cells<'a>(values: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+fn cells_of<'a>(values: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     values
         .into_iter()
         .map(|v| neutralise(v).into_owned())
         .collect()
 }
 
-fn matrix_record(row: &AccountRow, columns: &[String]) -> Vec<String> {
-    let mut record = cells([row.account_id.as_str(), row.account_name.as_str()]);
-    record.extend(columns.iter().map(|c| {
-        row.verdicts
-            .get(c)
-            .map(|v| v.status.as_str().to_string())
-            .unwrap_or_default()
-    }));
-    record
+fn matrix_records(row: &AccountRow, columns: &[String]) -> Vec<Vec<String>> {
+    row.controls
+        .iter()
+        .map(|(control, cells)| {
+            let mut record = cells_of([
+                row.account_id.as_str(),
+                row.account_name.as_str(),
+                control.as_str(),
+            ]);
+            record.extend(columns.iter().map(|c| {
+                cells
+                    .get(c)
+                    .map(|v| v.status.as_str().to_string())
+                    .unwrap_or_default()
+            }));
+            record
+        })
+        .collect()
 }
 
 fn findings_records(row: &AccountRow, columns: &[String]) -> Vec<Vec<String>> {
-    columns
-        .iter()
-        .filter_map(|region| {
-            let v = row.verdicts.get(region)?;
+    let mut out = Vec::new();
+    for (control, cells) in &row.controls {
+        for region in columns {
+            let Some(v) = cells.get(region) else { continue };
             let c = &v.chain;
             let opt = |s: &Option<String>| s.clone().unwrap_or_default();
-            Some(cells([
+            out.push(cells_of([
                 row.account_id.as_str(),
                 row.account_name.as_str(),
                 region.as_str(),
+                control.as_str(),
                 v.status.as_str(),
                 v.reason.as_str(),
                 v.detail.as_str(),
@@ -169,9 +202,10 @@ fn findings_records(row: &AccountRow, columns: &[String]) -> Vec<Vec<String>> {
                 opt(&c.filter_name).as_str(),
                 opt(&c.alarm_arn).as_str(),
                 opt(&c.topic_arn).as_str(),
-            ]))
-        })
-        .collect()
+            ]));
+        }
+    }
+    out
 }
 
 fn write_csv(path: &Path, records: impl IntoIterator<Item = Vec<String>>) -> Result<(), String> {
@@ -276,12 +310,26 @@ mod tests {
         AccountRow {
             account_id: id.into(),
             account_name: name.into(),
-            verdicts: [
-                ("us-east-1".to_string(), v.clone()),
-                ("eu-west-1".to_string(), v),
-            ]
-            .into_iter()
-            .collect(),
+            controls: vec![
+                (
+                    "root-usage".to_string(),
+                    [
+                        ("us-east-1".to_string(), v.clone()),
+                        ("eu-west-1".to_string(), v.clone()),
+                    ]
+                    .into_iter()
+                    .collect(),
+                ),
+                (
+                    "console-auth-failures".to_string(),
+                    [
+                        ("us-east-1".to_string(), v.clone()),
+                        ("eu-west-1".to_string(), v),
+                    ]
+                    .into_iter()
+                    .collect(),
+                ),
+            ],
         }
     }
 
@@ -294,7 +342,7 @@ mod tests {
             .unwrap();
         // Valid before the end: a crash here leaves a readable file.
         let partial = fs::read_to_string(dir.path().join(MATRIX)).unwrap();
-        assert_eq!(partial.lines().count(), 2);
+        assert_eq!(partial.lines().count(), 3);
         w.write_account(&row("011111111111", "a,b", Status::Pass))
             .unwrap();
         w.finish(&Summary::default()).unwrap();
@@ -302,17 +350,25 @@ mod tests {
         let matrix = fs::read_to_string(dir.path().join(MATRIX)).unwrap();
         assert_eq!(
             matrix,
-            "account_id,account_name,us-east-1,eu-west-1\n\
-             011111111111,\"a,b\",PASS,PASS\n\
-             222222222222,\"'=HYPERLINK(\"\"x\"\")\",FAIL,FAIL\n"
+            "account_id,account_name,control,us-east-1,eu-west-1\n\
+             011111111111,\"a,b\",root-usage,PASS,PASS\n\
+             011111111111,\"a,b\",console-auth-failures,PASS,PASS\n\
+             222222222222,\"'=HYPERLINK(\"\"x\"\")\",root-usage,FAIL,FAIL\n\
+             222222222222,\"'=HYPERLINK(\"\"x\"\")\",console-auth-failures,FAIL,FAIL\n"
         );
         let mut r = csv::Reader::from_path(dir.path().join(FINDINGS)).unwrap();
+        assert_eq!(
+            r.headers().unwrap().iter().collect::<Vec<_>>(),
+            FINDINGS_HEADER
+        );
         let rows: Vec<csv::StringRecord> = r.records().map(|r| r.unwrap()).collect();
-        assert_eq!(rows.len(), 4);
+        assert_eq!(rows.len(), 8);
         assert_eq!(&rows[0][0], "011111111111");
         assert_eq!(&rows[0][2], "us-east-1");
+        assert_eq!(&rows[0][3], "root-usage");
         assert_eq!(&rows[1][2], "eu-west-1");
-        assert_eq!(&rows[0][5], "detail, with \"quotes\"\nand a newline");
+        assert_eq!(&rows[2][3], "console-auth-failures");
+        assert_eq!(&rows[0][6], "detail, with \"quotes\"\nand a newline");
         assert!(!dir.path().join("matrix.csv.tmp").exists());
     }
 }

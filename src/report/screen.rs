@@ -20,8 +20,7 @@ const SHOWN: usize = 5;
 impl WorstAccounts {
     pub fn add(&mut self, row: &AccountRow) {
         let bad: Vec<_> = row
-            .verdicts
-            .values()
+            .verdicts()
             .filter(|v| matches!(v.status, Status::Fail | Status::Error))
             .collect();
         if bad.is_empty() {
@@ -39,6 +38,33 @@ impl WorstAccounts {
     }
 }
 
+/// Cells per control and status: the family at a glance.
+fn control_table(summary: &Summary) -> String {
+    const STATUSES: [&str; 4] = ["PASS", "FAIL", "ERROR", "SKIPPED"];
+    let width = summary
+        .controls_checked
+        .iter()
+        .map(|c| c.len())
+        .max()
+        .unwrap_or(7)
+        .max(7);
+    let mut out = format!("{:<width$}", "control");
+    for s in STATUSES {
+        let _ = write!(out, " {s:>7}");
+    }
+    out.push('\n');
+    for id in &summary.controls_checked {
+        let counts = summary.controls.get(id);
+        let _ = write!(out, "{id:<width$}");
+        for s in STATUSES {
+            let n = counts.and_then(|c| c.statuses.get(s)).copied().unwrap_or(0);
+            let _ = write!(out, " {n:>7}");
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// Renders the closing summary.
 pub fn render(summary: &Summary, worst: &WorstAccounts, dir: &Path) -> String {
     let mut out = String::new();
@@ -51,10 +77,11 @@ pub fn render(summary: &Summary, worst: &WorstAccounts, dir: &Path) -> String {
     };
     let _ = writeln!(
         out,
-        "orgsweep: {} of {} accounts x {} regions in {:.1}s ({state})",
+        "orgsweep: {} of {} accounts x {} regions x {} controls in {:.1}s ({state})",
         summary.accounts_done,
         summary.accounts_selected,
         summary.regions.len(),
+        summary.controls_checked.len(),
         summary.elapsed_seconds
     );
     let statuses: Vec<String> = ["PASS", "FAIL", "ERROR", "SKIPPED"]
@@ -67,6 +94,9 @@ pub fn render(summary: &Summary, worst: &WorstAccounts, dir: &Path) -> String {
     let _ = writeln!(out, "reasons:");
     for (reason, n) in reasons {
         let _ = writeln!(out, "  {reason:<28} {n}");
+    }
+    if !summary.controls_checked.is_empty() {
+        out.push_str(&control_table(summary));
     }
     if !worst.ranked.is_empty() {
         let _ = writeln!(out, "accounts with the most FAIL/ERROR cells:");

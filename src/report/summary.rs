@@ -18,6 +18,8 @@ pub struct Summary {
     pub elapsed_seconds: f64,
     pub management_account_id: String,
     pub regions: Vec<String>,
+    /// The controls checked, in table order.
+    pub controls_checked: Vec<String>,
     pub accounts_selected: usize,
     pub accounts_done: usize,
     /// Cells per status (PASS, FAIL, ERROR, SKIPPED).
@@ -26,6 +28,8 @@ pub struct Summary {
     pub reasons: BTreeMap<String, usize>,
     /// Accounts with at least one cell per status.
     pub accounts_by_status: BTreeMap<String, usize>,
+    /// The same counts per control (cells per status and per reason, accounts per status).
+    pub controls: BTreeMap<String, ControlCounts>,
     /// API calls per `Service:Operation` (calls, and attempts including retries).
     pub api_calls: BTreeMap<String, OpCount>,
     pub total_calls: u64,
@@ -35,18 +39,42 @@ pub struct Summary {
     pub inactive_accounts: Vec<String>,
 }
 
+/// One control's counts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ControlCounts {
+    pub statuses: BTreeMap<String, usize>,
+    pub reasons: BTreeMap<String, usize>,
+    pub accounts_by_status: BTreeMap<String, usize>,
+}
+
+/// Adds verdicts to status and reason counts; returns the statuses seen (for per-account counts).
+fn tally<'a>(
+    statuses: &mut BTreeMap<String, usize>,
+    reasons: &mut BTreeMap<String, usize>,
+    verdicts: impl Iterator<Item = &'a crate::verdict::Verdict>,
+) -> std::collections::BTreeSet<&'static str> {
+    let mut seen = std::collections::BTreeSet::new();
+    for v in verdicts {
+        *statuses.entry(v.status.as_str().into()).or_default() += 1;
+        *reasons.entry(v.reason.as_str().into()).or_default() += 1;
+        seen.insert(v.status.as_str());
+    }
+    seen
+}
+
 impl Summary {
-    /// Adds one account's verdicts to the counts.
+    /// Adds one account's verdicts to the counts, overall and per control.
     pub fn count(&mut self, row: &super::AccountRow) {
         self.accounts_done += 1;
-        let mut seen = std::collections::BTreeSet::new();
-        for v in row.verdicts.values() {
-            *self.statuses.entry(v.status.as_str().into()).or_default() += 1;
-            *self.reasons.entry(v.reason.as_str().into()).or_default() += 1;
-            seen.insert(v.status.as_str());
-        }
+        let seen = tally(&mut self.statuses, &mut self.reasons, row.verdicts());
         for s in seen {
             *self.accounts_by_status.entry(s.into()).or_default() += 1;
+        }
+        for (control, cells) in &row.controls {
+            let c = self.controls.entry(control.clone()).or_default();
+            for s in tally(&mut c.statuses, &mut c.reasons, cells.values()) {
+                *c.accounts_by_status.entry(s.into()).or_default() += 1;
+            }
         }
     }
 
@@ -65,15 +93,9 @@ impl Summary {
         self.api_calls = calls;
     }
 
-    /// The exit code of DESIGN.md §3 for the cells counted so far.
-    pub fn exit_code(&self) -> i32 {
+    /// How the cells counted so far end the command (any ERROR, else any FAIL, else clean).
+    pub fn ended(&self) -> crate::commands::Ended {
         let has = |s: &str| self.statuses.get(s).copied().unwrap_or(0) > 0;
-        if has("ERROR") {
-            3
-        } else if has("FAIL") {
-            1
-        } else {
-            0
-        }
+        crate::commands::Ended::from_statuses(has("ERROR"), has("FAIL"))
     }
 }

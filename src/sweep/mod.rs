@@ -7,7 +7,7 @@
 pub mod credentials;
 pub mod progress;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use aws_config::SdkConfig;
 use aws_credential_types::provider::SharedCredentialsProvider;
@@ -16,20 +16,37 @@ use futures::stream::{self, StreamExt};
 use crate::aws::{
     base_config, AccountClients, CallCounter, CallFailure, CallerIdentity, FailureKind, SdkSettings,
 };
-use crate::cli::Selection;
 use crate::collect::{self, regions, CollectPlan};
 use crate::config::Config;
+use crate::controls::Control;
 use crate::facts::AccountFacts;
-use crate::judge::{self, OrgChain};
+use crate::judge::{self, ControlCells, OrgChain};
 use crate::organization::{self, OrgAccount, Organization};
 use crate::report::AccountRow;
 use crate::verdict::{Reason, Status, Verdict};
 
 use credentials::{AssumedRole, RoleSpec};
 
+/// What to sweep, as plain values: built by the command line (or a test), taken by the sweep.
+#[derive(Debug, Clone)]
+pub struct SweepRequest {
+    /// The configuration, flags already applied.
+    pub config: Config,
+    /// The controls to check, in table order.
+    pub controls: Vec<&'static Control>,
+    /// Only accounts under these OUs or roots (empty: every account).
+    pub ous: Vec<String>,
+    /// Only these accounts (empty: every one).
+    pub accounts: Vec<String>,
+    /// Leave these out (they appear as SKIPPED/EXCLUDED).
+    pub exclude_accounts: Vec<String>,
+}
+
 /// Everything a sweep needs that is the same for every account.
 pub struct Session {
     pub config: Config,
+    /// The controls checked, in table order.
+    pub controls: Vec<&'static Control>,
     pub base: SdkConfig,
     pub counter: CallCounter,
     pub caller: CallerIdentity,
@@ -41,25 +58,21 @@ pub struct Session {
     sts: aws_sdk_sts::Client,
 }
 
-/// Why a sweep could not start: the exit code (2 usage, 3 AWS) and the message.
-#[derive(Debug)]
-pub struct StartError {
-    pub code: i32,
-    pub message: String,
+/// Why a sweep could not start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SweepError {
+    /// A selection the organization does not have (an account, a region): the user's to fix.
+    Usage(String),
+    /// AWS would not tell who is calling, or list the organization or the regions.
+    Aws(String),
 }
 
-impl StartError {
+impl SweepError {
     fn usage(message: impl Into<String>) -> Self {
-        StartError {
-            code: 2,
-            message: message.into(),
-        }
+        SweepError::Usage(message.into())
     }
     fn aws(message: impl Into<String>) -> Self {
-        StartError {
-            code: 3,
-            message: message.into(),
-        }
+        SweepError::Aws(message.into())
     }
 }
 
@@ -70,20 +83,20 @@ pub struct Selected {
 }
 
 impl Session {
-    /// Loads the configuration, learns who is calling, discovers the organization and regions.
-    pub async fn start(selection: &Selection) -> Result<Session, StartError> {
-        let config = selection.load_config().map_err(StartError::usage)?;
+    /// Learns who is calling, discovers the organization and regions.
+    pub async fn start(request: &SweepRequest) -> Result<Session, SweepError> {
+        let config = request.config.clone();
         let base = base_config(&SdkSettings::from(&config)).await;
         let counter = CallCounter::new();
         let caller = CallerIdentity::fetch(&base, &counter).await.map_err(|f| {
-            StartError::aws(format!(
+            SweepError::aws(format!(
                 "cannot identify the caller ({f}); check the AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID, ...)"
             ))
         })?;
-        let organization = organization::discover(&base, &counter, &selection.ous)
+        let organization = organization::discover(&base, &counter, &request.ous)
             .await
             .map_err(|f| {
-                StartError::aws(format!(
+                SweepError::aws(format!(
                     "cannot list the organization's accounts ({f}); run orgsweep from the management account or a delegated administrator"
                 ))
             })?;
@@ -91,12 +104,12 @@ impl Session {
             AccountClients::new(caller.account_id.clone(), base.clone(), counter.clone());
         let found = regions::discover(&management, &caller.partition)
             .await
-            .map_err(|f| StartError::aws(format!("cannot list the regions ({f})")))?;
+            .map_err(|f| SweepError::aws(format!("cannot list the regions ({f})")))?;
         let columns = match &config.sweep.regions {
             r if r.is_empty() => found.all.iter().cloned().collect(),
             r => {
                 if let Some(unknown) = r.iter().find(|r| !found.all.contains(*r)) {
-                    return Err(StartError::usage(format!(
+                    return Err(SweepError::usage(format!(
                         "--regions: `{unknown}` is not a region of partition {} (known: {})",
                         caller.partition,
                         found.all.iter().cloned().collect::<Vec<_>>().join(", ")
@@ -111,6 +124,7 @@ impl Session {
         let sts = crate::counted_client!(aws_sdk_sts, &base, counter);
         Ok(Session {
             config,
+            controls: request.controls.clone(),
             base,
             counter,
             caller,
@@ -122,7 +136,7 @@ impl Session {
     }
 
     /// Applies --accounts / --exclude-accounts to the ACTIVE accounts.
-    pub fn select(&self, selection: &Selection) -> Result<Selected, StartError> {
+    pub fn select(&self, selection: &SweepRequest) -> Result<Selected, SweepError> {
         let known: BTreeSet<&str> = self
             .organization
             .accounts
@@ -131,7 +145,7 @@ impl Session {
             .collect();
         for id in selection.accounts.iter().chain(&selection.exclude_accounts) {
             if !known.contains(id.as_str()) {
-                return Err(StartError::usage(format!(
+                return Err(SweepError::usage(format!(
                     "account {id} is not in the organization (or not under --ous); see `orgsweep accounts`"
                 )));
             }
@@ -200,7 +214,7 @@ impl Session {
         };
         let facts = collect::collect_account(&clients, &self.caller.partition, &plan).await;
         self.counter.absorb(&clients.counter().snapshot());
-        let chains = judge::org_chains(&facts);
+        let chains = judge::org_chains(&facts, &self.controls);
         Ok((facts, chains))
     }
 
@@ -219,7 +233,7 @@ impl Session {
             let clients = self.clients_for(&account.id).await?;
             let plan = CollectPlan {
                 columns: self.columns.clone(),
-                skip_trails: judge::org_covers_everything(org),
+                skip_trails: judge::org_covers_everything(org, &self.controls),
                 org_trail_multi_region: org.iter().any(|c| c.multi_region),
                 known_enabled: None,
             };
@@ -241,37 +255,40 @@ impl Session {
         };
         match result {
             Ok(facts) => {
-                let verdicts = judge::judge_account(&facts, org, &self.columns);
+                let verdicts = judge::judge_account(&facts, org, &self.columns, &self.controls);
                 (Some(facts), row(account, verdicts))
             }
-            Err(f) => {
-                let verdicts = self
+            Err(f) => (None, row(account, self.every_cell(|| Verdict::error(&f)))),
+        }
+    }
+
+    /// The same verdict in every cell (control × region) of an account.
+    fn every_cell(&self, verdict: impl Fn() -> Verdict) -> Vec<ControlCells> {
+        self.controls
+            .iter()
+            .map(|c| {
+                let cells = self
                     .columns
                     .iter()
-                    .map(|r| (r.clone(), Verdict::error(&f)))
+                    .map(|r| (r.clone(), verdict()))
                     .collect();
-                (None, row(account, verdicts))
-            }
-        }
+                (c.id.clone(), cells)
+            })
+            .collect()
     }
 
     /// The row of an account the user excluded.
     pub fn excluded_row(&self, account: &OrgAccount) -> AccountRow {
-        let verdicts = self
-            .columns
-            .iter()
-            .map(|r| {
-                (
-                    r.clone(),
-                    Verdict::new(
-                        Status::Skipped,
-                        Reason::Excluded,
-                        "excluded with --exclude-accounts",
-                    ),
+        row(
+            account,
+            self.every_cell(|| {
+                Verdict::new(
+                    Status::Skipped,
+                    Reason::Excluded,
+                    "excluded with --exclude-accounts",
                 )
-            })
-            .collect();
-        row(account, verdicts)
+            }),
+        )
     }
 
     /// Checks the selected accounts concurrently, calling `done` as each finishes.
@@ -301,11 +318,11 @@ impl Session {
     }
 }
 
-fn row(account: &OrgAccount, verdicts: BTreeMap<String, Verdict>) -> AccountRow {
+fn row(account: &OrgAccount, controls: Vec<ControlCells>) -> AccountRow {
     AccountRow {
         account_id: account.id.clone(),
         account_name: account.name.clone(),
-        verdicts,
+        controls,
     }
 }
 

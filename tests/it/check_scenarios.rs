@@ -43,6 +43,7 @@ pub struct Finding {
     pub account_id: String,
     pub account_name: String,
     pub region: String,
+    pub control: String,
     pub status: String,
     pub reason: String,
     pub detail: String,
@@ -53,7 +54,7 @@ pub struct Finding {
     pub topic_arn: String,
 }
 
-pub const FINDINGS_HEADER: &str = "account_id,account_name,region,status,reason,detail,trail_arn,log_group_arn,filter_name,alarm_arn,topic_arn";
+pub const FINDINGS_HEADER: &str = "account_id,account_name,region,control,status,reason,detail,trail_arn,log_group_arn,filter_name,alarm_arn,topic_arn";
 
 /// What one `orgsweep check` left behind.
 pub struct CheckRun {
@@ -127,19 +128,20 @@ pub fn parse_findings(text: &str) -> Vec<Finding> {
         .records()
         .map(|r| {
             let r = r.expect("findings.csv: valid CSV record");
-            assert_eq!(r.len(), 11, "findings.csv record {r:?}");
+            assert_eq!(r.len(), 12, "findings.csv record {r:?}");
             Finding {
                 account_id: r[0].to_string(),
                 account_name: r[1].to_string(),
                 region: r[2].to_string(),
-                status: r[3].to_string(),
-                reason: r[4].to_string(),
-                detail: r[5].to_string(),
-                trail_arn: r[6].to_string(),
-                log_group_arn: r[7].to_string(),
-                filter_name: r[8].to_string(),
-                alarm_arn: r[9].to_string(),
-                topic_arn: r[10].to_string(),
+                control: r[3].to_string(),
+                status: r[4].to_string(),
+                reason: r[5].to_string(),
+                detail: r[6].to_string(),
+                trail_arn: r[7].to_string(),
+                log_group_arn: r[8].to_string(),
+                filter_name: r[9].to_string(),
+                alarm_arn: r[10].to_string(),
+                topic_arn: r[11].to_string(),
             }
         })
         .collect()
@@ -875,7 +877,7 @@ async fn a_compliant_member_with_17_regions_costs_ten_calls() {
         "CloudTrail:GetEventSelectors",
         "CloudWatch Logs:DescribeLogGroups",
         "CloudWatch Logs:DescribeMetricFilters",
-        "CloudWatch:DescribeAlarmsForMetric",
+        "CloudWatch:DescribeAlarms",
         "SNS:ListSubscriptionsByTopic",
     ]
     .into_iter()

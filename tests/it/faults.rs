@@ -119,7 +119,7 @@ async fn check(em: &Emulator, config: &str, out_dir: &Path) -> Run {
         let r = record.unwrap();
         cells.insert(
             (r[0].to_string(), r[2].to_string()),
-            (r[3].to_string(), r[4].to_string()),
+            (r[4].to_string(), r[5].to_string()),
         );
     }
     let summary: serde_json::Value =

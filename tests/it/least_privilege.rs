@@ -8,13 +8,12 @@
 //!
 //! The organization (management + 2 members, `--regions us-east-1,eu-west-1`) is chosen so that
 //! each conditional call is made by some account and skipped by another:
-//! - management: a compliant chain whose alarm is a metric-math alarm. moto's
-//!   `DescribeAlarmsForMetric` does not return those, so the sweep also calls `DescribeAlarms`,
-//!   finds the alarm there and reads its topic (`ListSubscriptionsByTopic`): every check action.
-//! - member `compliant`: a compliant chain with a plain metric alarm: `DescribeAlarmsForMetric`
-//!   shows a usable alarm, so `DescribeAlarms` is never called.
-//! - member `no-alarm`: the chain stops at the metric filter: `DescribeAlarms` is called (no
-//!   usable alarm), `ListSubscriptionsByTopic` never is.
+//! - management: a compliant chain whose alarm is a metric-math alarm: `DescribeAlarms` (once
+//!   per region, for every control) finds it, and its topic is read (`ListSubscriptionsByTopic`):
+//!   every check action.
+//! - member `compliant`: a compliant chain with a plain metric alarm: the same calls.
+//! - member `no-alarm`: the chain stops at the metric filter: `DescribeAlarms` is called (the
+//!   group has a filter), `ListSubscriptionsByTopic` never is (no usable alarm).
 //!
 //! How auth mode is driven (moto 5.2.5, moto/core/authorization.py, moto/iam/access_control.py,
 //! moto/moto_api/_internal/responses.py):
@@ -288,7 +287,7 @@ async fn check(em: &Emulator, org: &Org, role: &str, out_dir: &Path) -> Run {
             let r = record.unwrap();
             cells.insert(
                 (r[0].to_string(), r[2].to_string()),
-                (r[3].to_string(), r[4].to_string(), r[5].to_string()),
+                (r[4].to_string(), r[5].to_string(), r[6].to_string()),
             );
         }
         summary =
@@ -378,7 +377,6 @@ fn assert_only(
         if affected.contains(&id) {
             for (s, r, d) in run.account(id) {
                 assert_eq!((s, r), (status, reason), "without {action}, {id}: {d}");
-                // `DescribeAlarms in` does not match `DescribeAlarmsForMetric in`.
                 assert!(
                     d.contains(&format!(":{} ", op(action))),
                     "without {action}, {id}: {d}"
@@ -415,7 +413,6 @@ async fn check_policy_is_enough_and_every_action_is_needed() {
             .members()
             .into_iter()
             .filter(|id| match action.as_str() {
-                "cloudwatch:DescribeAlarms" => *id == org.no_alarm,
                 "sns:ListSubscriptionsByTopic" => *id == org.compliant,
                 _ => true,
             })
@@ -447,7 +444,7 @@ async fn check_policy_is_enough_and_every_action_is_needed() {
         &org,
         &org.members(),
         ("ERROR", "ACCESS_DENIED"),
-        "cloudwatch:DescribeAlarmsForMetric",
+        "cloudwatch:DescribeAlarms",
     );
     eprintln!(
         "[least_privilege] check policy: {} actions, {:.1} s",

@@ -9,6 +9,7 @@ mod bad_input;
 mod check_scenarios;
 mod config_env;
 mod emulator_state;
+mod family;
 mod faults;
 mod least_privilege;
 mod remediate;
@@ -46,7 +47,8 @@ pub fn read_plan(path: &std::path::Path) -> orgsweep::remediate::Plan {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).expect("the plan file is a Plan")
 }
 
-/// `account → region → (status, reason)` from a report directory's findings.csv.
+/// `account → region → (status, reason)` from a report directory's findings.csv (one control's
+/// sweep: a second control's row for the same cell is a test error).
 pub fn findings(
     dir: &std::path::Path,
 ) -> std::collections::BTreeMap<String, std::collections::BTreeMap<String, (String, String)>> {
@@ -57,10 +59,11 @@ pub fn findings(
     > = Default::default();
     for r in reader.records() {
         let r = r.expect("findings.csv: valid CSV");
-        cells
+        let previous = cells
             .entry(r[0].to_string())
             .or_default()
-            .insert(r[2].to_string(), (r[3].to_string(), r[4].to_string()));
+            .insert(r[2].to_string(), (r[4].to_string(), r[5].to_string()));
+        assert!(previous.is_none(), "two controls in {}", dir.display());
     }
     cells
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use futures::future::join_all;
-use orgsweep::remediate::plan::{Action, Plan};
+use orgsweep::remediate::{Action, Plan};
 use orgsweep::verdict::Reason;
 
 use crate::emulator_state::{Snapshot, ALARM, ENDPOINT, FILTER, HOME, OTHER, REGIONS, TOPIC};
@@ -380,7 +380,7 @@ async fn plan_apply_and_apply_again_on_an_organization_in_every_state() {
     assert!(!cells.contains_key(&id("not-logging")));
     let actions_csv = std::fs::read_to_string(report.join("actions.csv")).unwrap();
     assert!(
-        actions_csv.starts_with("account,region,action,resource,result\n"),
+        actions_csv.starts_with("account,region,controls,action,resource,result\n"),
         "{actions_csv}"
     );
     let total: usize = plan.action_count();

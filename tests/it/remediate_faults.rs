@@ -111,11 +111,11 @@ struct ActionRow {
     result: String,
 }
 
-/// actions.csv, checked to be whole: a header, then 5-field records, ending in a newline.
+/// actions.csv, checked to be whole: a header, then 6-field records, ending in a newline.
 fn actions_csv(dir: &Path) -> Vec<ActionRow> {
     let raw = std::fs::read_to_string(dir.join("actions.csv")).expect("actions.csv");
     assert!(
-        raw.starts_with("account,region,action,resource,result\n"),
+        raw.starts_with("account,region,controls,action,resource,result\n"),
         "{raw}"
     );
     assert!(raw.ends_with('\n'), "a half-written last row:\n{raw}");
@@ -124,8 +124,8 @@ fn actions_csv(dir: &Path) -> Vec<ActionRow> {
         .records()
         .map(|r| {
             let r = r.unwrap_or_else(|e| panic!("actions.csv is not valid CSV ({e}):\n{raw}"));
-            assert_eq!(r.len(), 5, "{r:?}");
-            let result = r[4].to_string();
+            assert_eq!(r.len(), 6, "{r:?}");
+            let result = r[5].to_string();
             assert!(
                 ["done: ", "skipped: ", "failed: "]
                     .iter()
@@ -134,7 +134,7 @@ fn actions_csv(dir: &Path) -> Vec<ActionRow> {
             );
             ActionRow {
                 account: r[0].to_string(),
-                action: r[2].to_string(),
+                action: r[3].to_string(),
                 result,
             }
         })
@@ -700,9 +700,9 @@ async fn sigterm_during_check_leaves_valid_files() {
         "{summary}"
     );
     for r in &rows {
-        assert_eq!(r.len(), 4, "{r:?}");
+        assert_eq!(r.len(), 5, "{r:?}");
         if &r[0] != MANAGEMENT_ACCOUNT_ID {
-            assert_eq!((&r[2], &r[3]), ("PASS", "PASS"), "{r:?}");
+            assert_eq!((&r[3], &r[4]), ("PASS", "PASS"), "{r:?}");
         }
     }
     // findings.csv: the same accounts (rows land in the order accounts finish).

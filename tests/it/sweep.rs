@@ -153,6 +153,9 @@ fn expected_cells(m: &Member, made: &ChainResources) -> [Cell; 3] {
     [disabled, other, home]
 }
 
+/// The one control this suite sweeps (the support sets `ORGSWEEP_CONTROLS` to it).
+const CONTROL: &str = "console-auth-failures";
+
 /// The expected matrix.csv and findings.csv records, sorted by account id.
 struct Expected {
     matrix: Vec<Vec<String>>,
@@ -165,7 +168,7 @@ fn expected_files(rows: &[(String, String, [Cell; 3])]) -> Expected {
     let mut matrix = Vec::new();
     let mut findings = Vec::new();
     for (id, name, cells) in rows {
-        let mut record = vec![id.clone(), neutralised(name)];
+        let mut record = vec![id.clone(), neutralised(name), CONTROL.to_string()];
         record.extend(cells.iter().map(|c| c.status.to_string()));
         matrix.push(record);
         for (region, c) in COLUMNS.iter().zip(cells) {
@@ -173,6 +176,7 @@ fn expected_files(rows: &[(String, String, [Cell; 3])]) -> Expected {
                 id.clone(),
                 neutralised(name),
                 region.to_string(),
+                CONTROL.to_string(),
                 c.status.to_string(),
                 c.reason.to_string(),
                 String::new(), // detail, filled in below
@@ -289,7 +293,11 @@ async fn an_organization_in_every_state_gives_exactly_the_expected_files() {
     let expected = expected_files(&rows);
 
     // matrix.csv: exact text.
-    let mut matrix_header = vec!["account_id".to_string(), "account_name".to_string()];
+    let mut matrix_header = vec![
+        "account_id".to_string(),
+        "account_name".to_string(),
+        "control".to_string(),
+    ];
     matrix_header.extend(COLUMNS.iter().map(|c| c.to_string()));
     let want_matrix = csv_text(std::iter::once(matrix_header).chain(expected.matrix.clone()));
     assert_eq!(run.matrix, want_matrix);
@@ -307,7 +315,7 @@ async fn an_organization_in_every_state_gives_exactly_the_expected_files() {
         if let Some(d) = &detail {
             assert_eq!(&got.detail, d, "{} {}", got.account_id, got.region);
         }
-        record[5] = detail.unwrap_or_else(|| got.detail.clone());
+        record[6] = detail.unwrap_or_else(|| got.detail.clone());
         want_findings.push(record);
     }
     let header: Vec<String> = FINDINGS_HEADER.split(',').map(String::from).collect();
@@ -376,7 +384,7 @@ async fn hostile_account_names_round_trip_through_csv() {
     let mut seen = 0;
     for record in reader.records() {
         let record = record.expect("matrix.csv: valid CSV");
-        assert_eq!(record.len(), 2 + COLUMNS.len());
+        assert_eq!(record.len(), 3 + COLUMNS.len());
         if let Some(name) = names.get(&record[0]) {
             assert_eq!(&record[1], neutralised(name), "matrix.csv");
             seen += 1;
@@ -464,7 +472,8 @@ async fn an_interrupted_run_leaves_valid_files() {
     let mut reader = csv::Reader::from_reader(matrix.as_bytes());
     let header = reader.headers().unwrap().clone();
     assert_eq!(&header[0], "account_id");
-    let columns: Vec<String> = header.iter().skip(2).map(String::from).collect();
+    assert_eq!(&header[2], "control");
+    let columns: Vec<String> = header.iter().skip(3).map(String::from).collect();
     // Every region of the partition: 34 on moto, of which 14 are not opted in.
     assert_eq!(columns.len(), 34, "{columns:?}");
     let rows: Vec<csv::StringRecord> = reader
@@ -480,7 +489,7 @@ async fn an_interrupted_run_leaves_valid_files() {
     assert_eq!(rows.len(), done, "summary.accounts_done matches the rows");
     for r in &rows {
         assert_eq!(r.len(), header.len());
-        for (region, status) in columns.iter().zip(r.iter().skip(2)) {
+        for (region, status) in columns.iter().zip(r.iter().skip(3)) {
             let want = if MOTO_NOT_OPTED_IN.contains(&region.as_str()) {
                 "SKIPPED"
             } else {

@@ -7,6 +7,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod chain;
+pub mod family;
 pub mod fault_proxy;
 pub mod http;
 pub mod moto;

@@ -1,0 +1,82 @@
+//! What a plan is made with: the shared topic and namespace, the subscription endpoints, and
+//! each planned control's filter, metric and alarm names (from `[remediation]` of the config
+//! file over the controls table). Part of the plan file, so an apply uses the names the plan
+//! was reviewed with.
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::controls::Control;
+use crate::facts::MetricTransformation;
+
+/// The names a plan was made with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanConfig {
+    pub metric_namespace: String,
+    /// One topic for every control of an account and region ("re-use the same topic for all
+    /// monitoring alarms", as CIS suggests).
+    pub topic_name: String,
+    /// `protocol:endpoint`, as in the config file.
+    pub subscription_endpoints: Vec<String>,
+    /// The controls planned, in table order, with their names.
+    pub controls: Vec<ControlNames>,
+}
+
+/// One control's names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ControlNames {
+    pub control: String,
+    pub filter_name: String,
+    pub metric_name: String,
+    pub alarm_name: String,
+}
+
+impl PlanConfig {
+    pub fn from_config(config: &Config, controls: &[&Control]) -> PlanConfig {
+        let r = &config.remediation;
+        PlanConfig {
+            metric_namespace: r.metric_namespace.clone(),
+            topic_name: r.topic_name.clone(),
+            subscription_endpoints: r.subscription_endpoints.clone(),
+            controls: controls
+                .iter()
+                .map(|c| {
+                    let n = config.names_for(c);
+                    ControlNames {
+                        control: c.id.clone(),
+                        filter_name: n.filter_name,
+                        metric_name: n.metric_name,
+                        alarm_name: n.alarm_name,
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    /// A planned control's names.
+    pub fn names(&self, control: &str) -> Option<&ControlNames> {
+        self.controls.iter().find(|c| c.control == control)
+    }
+
+    /// The endpoints, split into (protocol, endpoint) as SNS takes them.
+    pub fn endpoints(&self) -> Vec<(String, String)> {
+        self.subscription_endpoints
+            .iter()
+            .filter_map(|e| crate::validate::subscription_endpoint(e).ok())
+            .collect()
+    }
+}
+
+impl ControlNames {
+    /// The metric orgsweep's own filter for this control publishes.
+    pub fn metric(&self, namespace: &str) -> MetricTransformation {
+        MetricTransformation {
+            namespace: namespace.to_string(),
+            metric_name: self.metric_name.clone(),
+            value: "1".into(),
+            dimensions: Default::default(),
+        }
+    }
+}

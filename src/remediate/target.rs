@@ -1,0 +1,445 @@
+//! One target's current state → the actions that complete its chain for each of its controls
+//! (pure). Only what a chain lacks: a filter that already serves a control is reused (its
+//! metric gets the alarm), the configured topic is reused when it exists, subscriptions are
+//! kept. Nothing orgsweep did not create is changed: a filter or alarm of a configured name
+//! with other settings is a *conflict*, reported and left alone.
+
+use std::collections::BTreeMap;
+
+use crate::controls::{self, Control};
+use crate::facts::{
+    AlarmFacts, AlarmMetric, Fetched, MetricFilterFacts, MetricTransformation, SubscriptionFacts,
+    TopicFacts,
+};
+use crate::judge::alarm::{sns_topics, usable};
+use crate::judge::chain::pattern_problem;
+
+use super::action::{managed_tags, Action};
+use super::names::{ControlNames, PlanConfig};
+use super::plan::TargetPlan;
+use super::policy::{policy_has_statement, policy_statement};
+
+/// The alarm orgsweep puts: one event in five minutes fires it.
+pub const ALARM_STATISTIC: &str = "Sum";
+pub const ALARM_PERIOD: i32 = 300;
+pub const ALARM_THRESHOLD: f64 = 1.0;
+pub const ALARM_COMPARISON: &str = "GreaterThanOrEqualToThreshold";
+pub const ALARM_EVALUATION_PERIODS: i32 = 1;
+pub const ALARM_TREAT_MISSING_DATA: &str = "notBreaching";
+
+/// The current state of one target, read just before planning or applying it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TargetState {
+    pub log_group_exists: bool,
+    /// The log group's metric filters (none when it does not exist).
+    pub filters: Vec<MetricFilterFacts>,
+    /// The metric alarms of the target's account and region.
+    pub alarms: Vec<AlarmFacts>,
+    /// The topics of usable alarms on the filters' metrics, by ARN.
+    pub topics: BTreeMap<String, Fetched<TopicFacts>>,
+    /// The configured topic in the target's region; `None` when it does not exist.
+    pub topic: Option<TopicState>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TopicState {
+    pub arn: String,
+    /// The `Policy` attribute (JSON text).
+    pub policy: Option<String>,
+    pub subscriptions: Vec<SubscriptionFacts>,
+}
+
+/// Which metric a control's alarm goes on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MetricChoice {
+    /// A filter that already serves the control: reuse its metric.
+    Existing {
+        filter_name: String,
+        metric: MetricTransformation,
+    },
+    /// Put the control's filter.
+    Ours(MetricTransformation),
+    /// Cannot put the control's filter (its name is taken by another pattern): why.
+    Blocked(String),
+}
+
+impl MetricChoice {
+    pub fn metric(&self) -> Option<&MetricTransformation> {
+        match self {
+            MetricChoice::Existing { metric, .. } | MetricChoice::Ours(metric) => Some(metric),
+            MetricChoice::Blocked(_) => None,
+        }
+    }
+}
+
+/// A metric whose one event adds at least 1, so `Sum >= 1` fires on one event.
+fn counts_events(m: &MetricTransformation) -> bool {
+    m.value.trim().parse::<f64>().is_ok_and(|v| v >= 1.0)
+}
+
+/// Picks the metric to alarm on for `control`: a filter that already serves it (the
+/// configured name first, then by name), else the configured filter — unless that name is
+/// taken by a filter orgsweep must not overwrite.
+pub fn choose_metric(
+    filters: &[MetricFilterFacts],
+    control: &Control,
+    names: &ControlNames,
+    namespace: &str,
+    log_group_name: &str,
+) -> MetricChoice {
+    let mut sorted: Vec<&MetricFilterFacts> = filters.iter().collect();
+    sorted.sort_by_key(|f| (f.name != names.filter_name, f.name.clone()));
+    for f in &sorted {
+        if pattern_problem(&f.pattern, control).is_some() {
+            continue;
+        }
+        if let Some(m) = f.transformations.iter().find(|m| counts_events(m)) {
+            return MetricChoice::Existing {
+                filter_name: f.name.clone(),
+                metric: m.clone(),
+            };
+        }
+    }
+    if let Some(taken) = filters.iter().find(|f| f.name == names.filter_name) {
+        let why = if let Some((_, problem)) = pattern_problem(&taken.pattern, control) {
+            format!(
+                "its pattern `{}` does not serve {}: {problem}",
+                taken.pattern, control.id
+            )
+        } else {
+            "it publishes no metric whose value counts each event".to_string()
+        };
+        return MetricChoice::Blocked(format!(
+            "metric filter {} on {log_group_name} exists and {why}; orgsweep does not overwrite a filter it did not \
+             create: correct or delete it, or set remediation.names.{}.filter_name to another name",
+            names.filter_name, control.id
+        ));
+    }
+    MetricChoice::Ours(names.metric(namespace))
+}
+
+/// Whether an alarm completes the chain on `metric`: usable, and one of its topics has a
+/// confirmed subscription.
+pub fn alarm_completes(
+    a: &AlarmFacts,
+    metric: &MetricTransformation,
+    region: &str,
+    account: &str,
+    topics: &BTreeMap<String, Fetched<TopicFacts>>,
+) -> bool {
+    usable(a, metric, region, account)
+        && sns_topics(a).iter().any(|t| {
+            topics.get(*t).is_some_and(|f| {
+                f.as_ref()
+                    .is_ok_and(|t| t.subscriptions.iter().any(|s| s.is_confirmed()))
+            })
+        })
+}
+
+/// How an existing alarm of the configured name differs from the one orgsweep would put;
+/// empty when it is that alarm.
+pub fn alarm_differences(
+    a: &AlarmFacts,
+    metric: &MetricTransformation,
+    topic_arn: &str,
+) -> Vec<String> {
+    let mut diffs = Vec::new();
+    match &a.metric {
+        AlarmMetric::Single(s) => {
+            if s.namespace != metric.namespace
+                || s.metric_name != metric.metric_name
+                || s.dimensions != metric.dimensions
+            {
+                diffs.push(format!(
+                    "watches {}/{} {:?} (wanted {}/{} {:?})",
+                    s.namespace,
+                    s.metric_name,
+                    s.dimensions,
+                    metric.namespace,
+                    metric.metric_name,
+                    metric.dimensions
+                ));
+            }
+            if s.statistic.as_deref() != Some(ALARM_STATISTIC) {
+                diffs.push(format!(
+                    "statistic {} (wanted {ALARM_STATISTIC})",
+                    s.statistic
+                        .as_deref()
+                        .or(s.extended_statistic.as_deref())
+                        .unwrap_or("?")
+                ));
+            }
+        }
+        AlarmMetric::Math(_) => diffs.push("is a metric-math alarm".into()),
+    }
+    if a.threshold != Some(ALARM_THRESHOLD) {
+        diffs.push(format!(
+            "threshold {:?} (wanted {ALARM_THRESHOLD})",
+            a.threshold
+        ));
+    }
+    if a.comparison_operator != ALARM_COMPARISON {
+        diffs.push(format!(
+            "comparison {} (wanted {ALARM_COMPARISON})",
+            a.comparison_operator
+        ));
+    }
+    if a.evaluation_periods != ALARM_EVALUATION_PERIODS
+        || a.datapoints_to_alarm.is_some_and(|d| d != 1)
+    {
+        diffs.push(format!(
+            "{} evaluation period(s), {:?} datapoint(s) to alarm (wanted 1)",
+            a.evaluation_periods, a.datapoints_to_alarm
+        ));
+    }
+    if !a.actions_enabled {
+        diffs.push("actions disabled".into());
+    }
+    if !a.alarm_actions.iter().any(|x| x == topic_arn) {
+        diffs.push(format!("does not notify {topic_arn}"));
+    }
+    diffs
+}
+
+/// The alarm orgsweep puts for `control` on `metric`, notifying `topic_arn`.
+pub fn alarm_action(
+    control: &Control,
+    names: &ControlNames,
+    metric: &MetricTransformation,
+    topic_arn: &str,
+) -> Action {
+    let numbers: Vec<String> = control
+        .cis_number()
+        .map(|n| format!("CIS {n}"))
+        .into_iter()
+        .chain(control.security_hub.clone())
+        .collect();
+    Action::PutMetricAlarm {
+        control: control.id.clone(),
+        alarm_name: names.alarm_name.clone(),
+        alarm_description: format!(
+            "{}: {} (managed by orgsweep)",
+            numbers.join(" / "),
+            control.title
+        ),
+        metric_namespace: metric.namespace.clone(),
+        metric_name: metric.metric_name.clone(),
+        dimensions: metric.dimensions.clone(),
+        statistic: ALARM_STATISTIC.into(),
+        period: ALARM_PERIOD,
+        evaluation_periods: ALARM_EVALUATION_PERIODS,
+        threshold: ALARM_THRESHOLD,
+        comparison_operator: ALARM_COMPARISON.into(),
+        treat_missing_data: ALARM_TREAT_MISSING_DATA.into(),
+        actions_enabled: true,
+        alarm_actions: vec![topic_arn.to_string()],
+        tags: managed_tags(),
+    }
+}
+
+/// Fills a skeleton target's actions, conflicts, incompleteness and notes from its state.
+/// Order: the log group; each control's filter; the shared topic, its policy statement and
+/// subscriptions; each control's alarm.
+pub fn plan_target(skeleton: &TargetPlan, state: &TargetState, cfg: &PlanConfig) -> TargetPlan {
+    let mut t = skeleton.clone();
+    t.actions.clear();
+    t.conflicts.clear();
+    t.incomplete.clear();
+    t.notes.clear();
+
+    if !state.log_group_exists {
+        t.actions.push(Action::CreateLogGroup {
+            controls: t.controls.clone(),
+            log_group_name: t.log_group_name.clone(),
+            tags: managed_tags(),
+        });
+    }
+    let filters: &[MetricFilterFacts] = if state.log_group_exists {
+        &state.filters
+    } else {
+        &[]
+    };
+    let topic_arn = t.topic_arn(&cfg.topic_name);
+    let mut alarms = Vec::new();
+    let mut need_topic: Vec<String> = Vec::new();
+    for id in t.controls.clone() {
+        let (Some(control), Some(names)) = (controls::get(&id), cfg.names(&id)) else {
+            t.incomplete.push(format!(
+                "control {id} is not one this plan was made for: plan again"
+            ));
+            continue;
+        };
+        let metric = match choose_metric(
+            filters,
+            control,
+            names,
+            &cfg.metric_namespace,
+            &t.log_group_name,
+        ) {
+            MetricChoice::Existing {
+                filter_name,
+                metric,
+            } => {
+                if filter_name != names.filter_name {
+                    t.notes.push(format!(
+                        "{id}: reuses metric filter {filter_name} (metric {}/{}), which already catches every one of the {}",
+                        metric.namespace, metric.metric_name, control.reference.catches
+                    ));
+                }
+                metric
+            }
+            MetricChoice::Ours(metric) => {
+                t.actions.push(Action::PutMetricFilter {
+                    control: id.clone(),
+                    log_group_name: t.log_group_name.clone(),
+                    filter_name: names.filter_name.clone(),
+                    filter_pattern: control.reference.texts[0].clone(),
+                    metric_namespace: metric.namespace.clone(),
+                    metric_name: metric.metric_name.clone(),
+                    metric_value: metric.value.clone(),
+                });
+                metric
+            }
+            MetricChoice::Blocked(why) => {
+                t.conflicts.push(why);
+                t.incomplete.push(format!(
+                    "{id}: no metric filter that catches every one of the {} can be added",
+                    control.reference.catches
+                ));
+                continue;
+            }
+        };
+        if let Some(a) = state
+            .alarms
+            .iter()
+            .find(|a| alarm_completes(a, &metric, &t.region, &t.account_id, &state.topics))
+        {
+            t.notes.push(format!(
+                "{id}: reuses alarm {} on {}/{}, which already notifies a confirmed subscriber",
+                a.name, metric.namespace, metric.metric_name
+            ));
+            continue;
+        }
+        match state.alarms.iter().find(|a| a.name == names.alarm_name) {
+            None => alarms.push(alarm_action(control, names, &metric, &topic_arn)),
+            Some(a) => {
+                let diffs = alarm_differences(a, &metric, &topic_arn);
+                if !diffs.is_empty() {
+                    t.conflicts.push(format!(
+                        "alarm {} exists with other settings ({}); orgsweep does not change an alarm: correct or \
+                         delete it, or set remediation.names.{id}.alarm_name to another name",
+                        names.alarm_name,
+                        diffs.join("; ")
+                    ));
+                    t.incomplete.push(format!(
+                        "{id}: alarm {} cannot be put without overwriting it",
+                        names.alarm_name
+                    ));
+                    continue;
+                }
+            }
+        }
+        need_topic.push(id);
+    }
+    if !need_topic.is_empty() {
+        plan_topic(&mut t, state, cfg, &topic_arn, need_topic);
+    }
+    t.actions.extend(alarms);
+    t
+}
+
+/// The shared topic's actions for the controls that alarm on it.
+fn plan_topic(
+    t: &mut TargetPlan,
+    state: &TargetState,
+    cfg: &PlanConfig,
+    topic_arn: &str,
+    controls: Vec<String>,
+) {
+    let existing_subs: &[SubscriptionFacts] = match &state.topic {
+        None => {
+            t.actions.push(Action::CreateTopic {
+                controls: controls.clone(),
+                topic_name: cfg.topic_name.clone(),
+                topic_arn: topic_arn.to_string(),
+                tags: managed_tags(),
+            });
+            t.actions.push(Action::AddTopicPolicyStatement {
+                controls: controls.clone(),
+                topic_arn: topic_arn.to_string(),
+                statement: policy_statement(topic_arn, &t.account_id),
+            });
+            &[]
+        }
+        Some(topic) => {
+            t.notes.push(format!("reuses topic {}", topic.arn));
+            match policy_has_statement(topic.policy.as_deref()) {
+                Ok(true) => {}
+                Ok(false) => t.actions.push(Action::AddTopicPolicyStatement {
+                    controls: controls.clone(),
+                    topic_arn: topic_arn.to_string(),
+                    statement: policy_statement(topic_arn, &t.account_id),
+                }),
+                Err(why) => {
+                    t.conflicts.push(format!(
+                        "topic {topic_arn}: {why}; orgsweep will not rewrite it"
+                    ));
+                    t.incomplete.push(format!(
+                        "CloudWatch may not be allowed to publish to {topic_arn}"
+                    ));
+                }
+            }
+            &topic.subscriptions
+        }
+    };
+    let mut subscribed_now = Vec::new();
+    for (protocol, endpoint) in cfg.endpoints() {
+        if let Some(s) = existing_subs
+            .iter()
+            .find(|s| s.protocol == protocol && s.endpoint == endpoint)
+        {
+            if !s.is_confirmed() {
+                t.notes.push(format!(
+                    "{protocol}:{endpoint} is subscribed but not confirmed yet: the recipient must confirm it"
+                ));
+            }
+            continue;
+        }
+        subscribed_now.push(format!("{protocol}:{endpoint}"));
+        t.actions.push(Action::Subscribe {
+            controls: controls.clone(),
+            topic_arn: topic_arn.to_string(),
+            protocol,
+            endpoint,
+        });
+    }
+    let confirmed = existing_subs.iter().any(|s| s.is_confirmed());
+    if !confirmed && subscribed_now.is_empty() {
+        if cfg.subscription_endpoints.is_empty() {
+            t.incomplete.push(format!(
+                "no subscription endpoint is configured, so topic {topic_arn} would notify nobody: add one to \
+                 remediation.subscription_endpoints (e.g. \"email:security@example.com\") and plan again"
+            ));
+        } else {
+            t.incomplete.push(format!(
+                "topic {topic_arn} has no confirmed subscription yet"
+            ));
+        }
+    }
+    let needs_confirmation: Vec<&String> = subscribed_now
+        .iter()
+        .filter(|s| {
+            !s.starts_with("lambda:") && !s.starts_with("sqs:") && !s.starts_with("firehose:")
+        })
+        .collect();
+    if !needs_confirmation.is_empty() {
+        t.notes.push(format!(
+            "AWS asks {} to confirm the subscription; the cells pass once one is confirmed",
+            needs_confirmation
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+}

@@ -1,0 +1,241 @@
+//! The whole CIS monitoring family in one account: one trail and log group, a metric filter
+//! and an alarm per control (from the controls table), one shared topic with a confirmed
+//! subscription — with any control broken at any link ([`LinkBreak`]), left out, or spelled
+//! another way.
+//!
+//! ```ignore
+//! let spec = FamilySpec::complete(HOME).set("root-usage", LinkBreak::NoAlarm).without("vpc-changes");
+//! seed_family(&em, &account, &spec).await;
+//! ```
+
+use orgsweep::controls::{self, Control};
+
+use super::moto::Emulator;
+use super::seed::{Account, AlarmSpec, FilterSpec, Selectors, TrailSpec};
+
+/// How one control's chain is broken.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LinkBreak {
+    /// Complete, with the reference pattern.
+    None,
+    /// Complete, with another official spelling (Security Hub) or a given pattern that passes.
+    Spelled(String),
+    /// No filter for this control.
+    NoFilter,
+    /// A filter that matches only part of what the reference catches (a near miss).
+    Narrow,
+    /// This pattern instead (the test says what it expects).
+    Pattern(String),
+    NoAlarm,
+    /// Threshold 2: one event cannot fire the alarm.
+    CannotFire,
+    ActionsDisabled,
+    NoAlarmAction,
+    /// The alarm notifies a topic of its own that has no subscription.
+    Unsubscribed,
+}
+
+impl LinkBreak {
+    /// The `(status, reason)` a correct sweep reports for the control.
+    pub fn verdict(&self) -> (&'static str, &'static str) {
+        match self {
+            LinkBreak::None | LinkBreak::Spelled(_) => ("PASS", "COMPLIANT"),
+            LinkBreak::NoFilter => ("FAIL", "NO_METRIC_FILTER"),
+            LinkBreak::Narrow => ("FAIL", "PATTERN_TOO_NARROW"),
+            LinkBreak::Pattern(_) => ("FAIL", "?"),
+            LinkBreak::NoAlarm => ("FAIL", "NO_ALARM"),
+            LinkBreak::CannotFire => ("FAIL", "ALARM_CANNOT_FIRE"),
+            LinkBreak::ActionsDisabled => ("FAIL", "ALARM_ACTIONS_DISABLED"),
+            LinkBreak::NoAlarmAction => ("FAIL", "NO_ALARM_ACTION"),
+            LinkBreak::Unsubscribed => ("FAIL", "NO_CONFIRMED_SUBSCRIPTION"),
+        }
+    }
+
+    /// The links that break one control, in a fixed order (tests rotate through them).
+    pub const ROTATION: [LinkBreak; 8] = [
+        LinkBreak::NoFilter,
+        LinkBreak::Narrow,
+        LinkBreak::NoAlarm,
+        LinkBreak::CannotFire,
+        LinkBreak::ActionsDisabled,
+        LinkBreak::NoAlarmAction,
+        LinkBreak::Unsubscribed,
+        LinkBreak::NoFilter,
+    ];
+}
+
+/// The family to seed in one account (everything in `home_region`).
+#[derive(Debug, Clone)]
+pub struct FamilySpec {
+    pub home_region: String,
+    pub prefix: String,
+    pub organization: bool,
+    /// `(control id, how it is broken)`, in table order; a control not listed is left out.
+    pub controls: Vec<(String, LinkBreak)>,
+}
+
+impl FamilySpec {
+    /// Every control complete.
+    pub fn complete(home_region: &str) -> FamilySpec {
+        FamilySpec {
+            home_region: home_region.to_string(),
+            prefix: "fam".into(),
+            organization: false,
+            controls: controls::table()
+                .iter()
+                .map(|c| (c.id.clone(), LinkBreak::None))
+                .collect(),
+        }
+    }
+
+    /// Only these controls (complete).
+    pub fn only(home_region: &str, ids: &[&str]) -> FamilySpec {
+        let mut s = FamilySpec::complete(home_region);
+        s.controls.retain(|(id, _)| ids.contains(&id.as_str()));
+        s
+    }
+
+    pub fn set(mut self, id: &str, brk: LinkBreak) -> FamilySpec {
+        let entry = self
+            .controls
+            .iter_mut()
+            .find(|(c, _)| c == id)
+            .unwrap_or_else(|| panic!("{id} is not in the spec"));
+        entry.1 = brk;
+        self
+    }
+
+    pub fn without(mut self, id: &str) -> FamilySpec {
+        self.controls.retain(|(c, _)| c != id);
+        self
+    }
+
+    pub fn organization_trail(mut self) -> FamilySpec {
+        self.organization = true;
+        self
+    }
+
+    pub fn log_group_name(&self) -> String {
+        format!("{}-cloudtrail-logs", self.prefix)
+    }
+    pub fn topic_name(&self) -> String {
+        format!("{}-monitoring", self.prefix)
+    }
+}
+
+fn control(id: &str) -> &'static Control {
+    controls::get(id).unwrap_or_else(|| panic!("unknown control {id}"))
+}
+
+/// The reference pattern narrowed to us-east-1: every record it matches the reference catches.
+pub fn narrowed(c: &Control) -> String {
+    let text = &c.reference.texts[0];
+    let inner = text.trim().trim_start_matches('{').trim_end_matches('}');
+    format!("{{ ({inner}) && ($.awsRegion = \"us-east-1\") }}")
+}
+
+/// What `seed_family` made.
+#[derive(Debug, Clone, Default)]
+pub struct FamilyResources {
+    pub trail_arn: String,
+    pub log_group_arn: String,
+    pub topic_arn: String,
+}
+
+/// Seeds the family in `account` as `spec` says.
+pub async fn seed_family(em: &Emulator, account: &Account, spec: &FamilySpec) -> FamilyResources {
+    let region = spec.home_region.as_str();
+    let group = spec.log_group_name();
+    account.create_log_group(region, &group).await;
+    let log_group_arn = account.log_group_arn(region, &group);
+    let trail_arn = account
+        .create_trail(
+            em,
+            &TrailSpec {
+                name: format!("{}-trail", spec.prefix),
+                home_region: region.to_string(),
+                bucket: format!("{}-trail-{}-{region}", spec.prefix, account.id),
+                multi_region: true,
+                logging: true,
+                include_global_events: true,
+                organization: spec.organization,
+                selectors: Selectors::all(),
+                log_group_arn: Some(log_group_arn.clone()),
+                role_arn: Some(format!(
+                    "arn:aws:iam::{}:role/CloudTrail_CloudWatchLogs_Role",
+                    account.id
+                )),
+            },
+        )
+        .await;
+    let topic_arn = account
+        .create_topic(
+            region,
+            &spec.topic_name(),
+            &[("email", "security@example.com")],
+        )
+        .await;
+    for (id, brk) in &spec.controls {
+        let c = control(id);
+        let pattern = match brk {
+            LinkBreak::NoFilter => continue,
+            LinkBreak::Spelled(p) | LinkBreak::Pattern(p) => p.clone(),
+            LinkBreak::Narrow => narrowed(c),
+            _ => c.reference.texts[0].clone(),
+        };
+        let name = format!("{}-{id}", spec.prefix);
+        account
+            .put_metric_filter(
+                region,
+                &FilterSpec {
+                    log_group: group.clone(),
+                    name: name.clone(),
+                    pattern,
+                    namespace: "CISBenchmark".into(),
+                    metric: c.metric_name.clone(),
+                    value: "1".into(),
+                    dimensions: Vec::new(),
+                },
+            )
+            .await;
+        if *brk == LinkBreak::NoAlarm {
+            continue;
+        }
+        let actions = match brk {
+            LinkBreak::NoAlarmAction => Vec::new(),
+            LinkBreak::Unsubscribed => vec![
+                account
+                    .create_topic(region, &format!("{}-{id}-silent", spec.prefix), &[])
+                    .await,
+            ],
+            _ => vec![topic_arn.clone()],
+        };
+        account
+            .put_alarm(
+                region,
+                &AlarmSpec {
+                    name,
+                    namespace: "CISBenchmark".into(),
+                    metric: c.metric_name.clone(),
+                    dimensions: Vec::new(),
+                    statistic: "Sum".into(),
+                    threshold: if *brk == LinkBreak::CannotFire {
+                        2.0
+                    } else {
+                        1.0
+                    },
+                    comparison: "GreaterThanOrEqualToThreshold".into(),
+                    period: 300,
+                    evaluation_periods: 1,
+                    actions_enabled: *brk != LinkBreak::ActionsDisabled,
+                    actions,
+                },
+            )
+            .await;
+    }
+    FamilyResources {
+        trail_arn,
+        log_group_arn,
+        topic_arn,
+    }
+}
