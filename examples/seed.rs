@@ -6,12 +6,15 @@
 //! ```
 //!
 //! `demo` builds about 25 accounts spread over every state of DESIGN.md §2 — one row of
-//! [`DEMO`] per account, each a chain broken (or not) in one way — and prints the endpoint,
-//! the management account and a table of account id → intended verdict.
+//! [`DEMO`] per account, each a console-authentication-failures chain broken (or not) in one
+//! way, and, where the chain reaches its log group, the other fourteen controls of the family in
+//! mixed states (complete, one or two broken at a link, some left out) — and prints the
+//! endpoint, the management account and a table of account id → intended verdicts.
 //!
-//! With `--accounts N` (benchmarks) it builds N compliant accounts quickly (concurrently) and prints an access key of an
-//! IAM user in the management account: give it to the tool (moto finds it at once, whereas it
-//! looks the `testing` key up by scanning every account).
+//! With `--accounts N` (benchmarks) it builds N accounts with every control complete, quickly
+//! (concurrently), and prints an access key of an IAM user in the management account: give it
+//! to the tool (moto finds it at once, whereas it looks the `testing` key up by scanning every
+//! account).
 //!
 //! The endpoint may also come from `AWS_ENDPOINT_URL`. The emulator should be fresh (the
 //! organization is created here).
@@ -23,6 +26,7 @@ use std::time::Instant;
 
 use futures::stream::{self, StreamExt};
 
+use support::family::{seed_controls, seed_family, FamilySpec, LinkBreak};
 use support::seed::{self, NewAccount, Selectors};
 use support::{seed_chain, Break, ChainSpec, Emulator};
 
@@ -350,9 +354,9 @@ async fn demo(em: &Emulator) {
         .single_region();
     seed_chain(em, &management, &org_chain).await;
 
-    stream::iter(ids.iter().zip(DEMO))
-        .for_each_concurrent(seed::SEED_CONCURRENCY, |(id, r)| async move {
-            seed_row(em, id, r).await;
+    stream::iter(ids.iter().zip(DEMO).enumerate())
+        .for_each_concurrent(seed::SEED_CONCURRENCY, |(i, (id, r))| async move {
+            seed_row(em, id, r, i).await;
         })
         .await;
 
@@ -369,20 +373,88 @@ async fn demo(em: &Emulator) {
     );
     println!();
     println!(
-        "{:<14}  {:<22}  intended verdict in {HOME}",
+        "{:<14}  {:<22}  intended verdict in {HOME}: console-auth-failures; the other controls",
         "account", "name"
     );
     println!(
-        "{:<14}  {:<22}  FAIL NO_TRAIL (its only trail is the org trail in {ORG_TRAIL_REGION})",
+        "{:<14}  {:<22}  FAIL NO_TRAIL (its only trail is the org trail in {ORG_TRAIL_REGION}); the same",
         org.management_account_id, "master"
     );
-    for (id, r) in ids.iter().zip(DEMO) {
-        println!("{id:<14}  {:<22}  {}", r.name, r.intended);
+    for (i, (id, r)) in ids.iter().zip(DEMO).enumerate() {
+        let others = if reaches_filters(r.chain) && r.extra != Extra::Suspend {
+            others_words(&others_of(i))
+        } else {
+            "the same (the trail's link is broken for every control)".to_string()
+        };
+        println!("{id:<14}  {:<22}  {}; {others}", r.name, r.intended);
     }
     eprintln!("seeded in {:.1?}", started.elapsed());
 }
 
-async fn seed_row(em: &Emulator, id: &str, r: &Row) {
+/// Whether a demo chain gets as far as its log group's filters (so the other controls can be
+/// seeded beside it).
+fn reaches_filters(b: Break) -> bool {
+    matches!(
+        b,
+        Break::None
+            | Break::ReorderedPattern
+            | Break::BroaderPattern
+            | Break::NoMetricFilter
+            | Break::NarrowPattern
+            | Break::NoAlarm
+            | Break::AlarmExtraDimension
+            | Break::ActionsDisabled
+            | Break::NoAlarmAction
+            | Break::TopicWithoutSubscription
+            | Break::TopicDeleted
+    )
+}
+
+/// The other fourteen controls of demo account `i`, in mixed states: all complete; one broken
+/// at a link; a subset; two broken; none at all.
+fn others_of(i: usize) -> Vec<(String, LinkBreak)> {
+    let others: Vec<String> = orgsweep::controls::table()
+        .iter()
+        .map(|c| c.id.clone())
+        .filter(|id| id != orgsweep::controls::DEFAULT_CONTROL)
+        .collect();
+    let complete = |ids: &[String]| -> Vec<(String, LinkBreak)> {
+        ids.iter().map(|id| (id.clone(), LinkBreak::None)).collect()
+    };
+    let mut out = complete(&others);
+    let rot = |k: usize| LinkBreak::ROTATION[k % LinkBreak::ROTATION.len()].clone();
+    match i % 5 {
+        0 => {}
+        1 => out[i % others.len()].1 = rot(i),
+        2 => out.truncate(5),
+        3 => {
+            out[i % others.len()].1 = rot(i);
+            out[(i + 7) % others.len()].1 = rot(i + 3);
+        }
+        _ => out.clear(),
+    }
+    out
+}
+
+fn others_words(others: &[(String, LinkBreak)]) -> String {
+    if others.is_empty() {
+        return "the other 14 have no filter (NO_METRIC_FILTER)".into();
+    }
+    let broken: Vec<String> = others
+        .iter()
+        .filter(|(_, b)| *b != LinkBreak::None)
+        .map(|(id, b)| format!("{id} {}", b.verdict().1))
+        .collect();
+    let missing = 14 - others.len();
+    let mut words = vec![format!("{} complete", others.len() - broken.len())];
+    words.extend(broken);
+    if missing > 0 {
+        words.push(format!("{missing} without a filter"));
+    }
+    words.join(", ")
+}
+
+async fn seed_row(em: &Emulator, id: &str, r: &Row, i: usize) {
     let account = em.account(id).await;
     let mut spec = r.chain.apply(ChainSpec::compliant(HOME));
     match r.extra {
@@ -392,6 +464,25 @@ async fn seed_row(em: &Emulator, id: &str, r: &Row) {
         _ => {}
     }
     seed_chain(em, &account, &spec).await;
+    if reaches_filters(r.chain) && r.extra != Extra::Suspend {
+        // The family beside the console chain, on the same log group, with a topic of its own.
+        let topic = account
+            .create_topic(
+                HOME,
+                "demo-monitoring",
+                &[("email", "security@example.com")],
+            )
+            .await;
+        seed_controls(
+            &account,
+            HOME,
+            &spec.log_group_name(),
+            &topic,
+            "demo",
+            &others_of(i),
+        )
+        .await;
+    }
     match r.extra {
         Extra::SingleRegionElsewhere => {
             let other = ChainSpec::compliant("eu-west-1")
@@ -416,14 +507,14 @@ async fn bench(em: &Emulator, n: usize) {
     stream::iter(ids.iter())
         .for_each_concurrent(seed::SEED_CONCURRENCY, |id| async move {
             let account = em.account(id).await;
-            seed_chain(em, &account, &ChainSpec::compliant(HOME)).await;
+            seed_family(em, &account, &FamilySpec::complete(HOME)).await;
         })
         .await;
     let (key, secret) = seed::create_management_user_key(em, "orgsweep-bench").await;
     println!("endpoint:            {}", em.endpoint());
     println!("management account:  {}", org.management_account_id);
     println!(
-        "accounts:            {} compliant members + the management account",
+        "accounts:            {} members with every control compliant + the management account",
         ids.len()
     );
     println!("AWS_ACCESS_KEY_ID={key}");

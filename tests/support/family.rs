@@ -175,7 +175,33 @@ pub async fn seed_family(em: &Emulator, account: &Account, spec: &FamilySpec) ->
             &[("email", "security@example.com")],
         )
         .await;
-    for (id, brk) in &spec.controls {
+    seed_controls(
+        account,
+        region,
+        &group,
+        &topic_arn,
+        &spec.prefix,
+        &spec.controls,
+    )
+    .await;
+    FamilyResources {
+        trail_arn,
+        log_group_arn,
+        topic_arn,
+    }
+}
+
+/// Puts a filter and an alarm per control on `group` (in `region`), alarms notifying
+/// `topic_arn`, each control broken as its [`LinkBreak`] says. Names are `<prefix>-<control>`.
+pub async fn seed_controls(
+    account: &Account,
+    region: &str,
+    group: &str,
+    topic_arn: &str,
+    prefix: &str,
+    controls: &[(String, LinkBreak)],
+) {
+    for (id, brk) in controls {
         let c = control(id);
         let pattern = match brk {
             LinkBreak::NoFilter => continue,
@@ -183,12 +209,12 @@ pub async fn seed_family(em: &Emulator, account: &Account, spec: &FamilySpec) ->
             LinkBreak::Narrow => narrowed(c),
             _ => c.reference.texts[0].clone(),
         };
-        let name = format!("{}-{id}", spec.prefix);
+        let name = format!("{prefix}-{id}");
         account
             .put_metric_filter(
                 region,
                 &FilterSpec {
-                    log_group: group.clone(),
+                    log_group: group.to_string(),
                     name: name.clone(),
                     pattern,
                     namespace: "CISBenchmark".into(),
@@ -205,10 +231,10 @@ pub async fn seed_family(em: &Emulator, account: &Account, spec: &FamilySpec) ->
             LinkBreak::NoAlarmAction => Vec::new(),
             LinkBreak::Unsubscribed => vec![
                 account
-                    .create_topic(region, &format!("{}-{id}-silent", spec.prefix), &[])
+                    .create_topic(region, &format!("{prefix}-{id}-silent"), &[])
                     .await,
             ],
-            _ => vec![topic_arn.clone()],
+            _ => vec![topic_arn.to_string()],
         };
         account
             .put_alarm(
@@ -232,10 +258,5 @@ pub async fn seed_family(em: &Emulator, account: &Account, spec: &FamilySpec) ->
                 },
             )
             .await;
-    }
-    FamilyResources {
-        trail_arn,
-        log_group_arn,
-        topic_arn,
     }
 }
