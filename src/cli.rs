@@ -119,6 +119,12 @@ pub struct Selection {
         env = "ORGSWEEP_CONTROLS"
     )]
     pub controls: Vec<String>,
+
+    /// Also read each alarm's action history over the last DAYS days (1-30) and fail chains
+    /// whose latest notification failed (ALARM_ACTION_FAILING); a call per alarm
+    /// [config: sweep.alarm_history_days; default off].
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=30))]
+    pub alarm_history: Option<u32>,
 }
 
 #[derive(Debug, Args)]
@@ -139,6 +145,11 @@ pub struct CheckArgs {
     /// Where to write the reports [default: reports/<UTC timestamp>/].
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
+
+    /// Also write changes.csv: what changed since an earlier run's output directory (`latest`:
+    /// the newest complete run under reports/).
+    #[arg(long, value_name = "DIR|latest")]
+    pub compare: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -169,6 +180,11 @@ pub struct RemediateArgs {
     /// Where to write the reports after --apply [default: reports/<UTC timestamp>/].
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
+
+    /// With --apply: compare the re-check with an earlier run's output directory (`latest`:
+    /// the newest complete run under reports/) and write changes.csv.
+    #[arg(long, value_name = "DIR|latest", requires = "apply")]
+    pub compare: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -219,6 +235,7 @@ impl Selection {
             regions: (!self.regions.is_empty()).then(|| self.regions.clone()),
             concurrency: self.concurrency.map(usize::from),
             controls: (!self.controls.is_empty()).then(|| self.controls.clone()),
+            alarm_history_days: self.alarm_history,
         }
     }
 

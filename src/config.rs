@@ -43,6 +43,11 @@ pub struct Sweep {
     pub initial_backoff_ms: u64,
     pub max_backoff_ms: u64,
     pub account_timeout_seconds: u64,
+    /// While CloudTrail reports a CloudWatch Logs delivery error, a last delivery older than
+    /// this means the log group receives nothing (`LOGS_DELIVERY_FAILING`).
+    pub logs_delivery_max_age_hours: u64,
+    /// Read each alarm's action history over this many days (0: do not; a call per alarm).
+    pub alarm_history_days: u32,
 }
 
 /// Names and endpoints of what `remediate` creates.
@@ -92,6 +97,9 @@ impl Default for Sweep {
             initial_backoff_ms: 200,
             max_backoff_ms: 10_000,
             account_timeout_seconds: 600,
+            logs_delivery_max_age_hours:
+                crate::judge::delivery::DEFAULT_LOGS_DELIVERY_MAX_AGE_HOURS,
+            alarm_history_days: 0,
         }
     }
 }
@@ -144,6 +152,7 @@ pub struct Overrides {
     pub regions: Option<Vec<String>>,
     pub concurrency: Option<usize>,
     pub controls: Option<Vec<String>>,
+    pub alarm_history_days: Option<u32>,
 }
 
 /// The default config path, relative to the working directory.
@@ -210,6 +219,9 @@ impl Config {
         if let Some(v) = &o.controls {
             self.sweep.controls = v.clone();
         }
+        if let Some(v) = o.alarm_history_days {
+            self.sweep.alarm_history_days = v;
+        }
         self.validate().map_err(|(key, message)| {
             let flag = match key.as_str() {
                 "access.role_name" => "--role-name",
@@ -217,6 +229,7 @@ impl Config {
                 "sweep.regions" => "--regions",
                 "sweep.concurrency" => "--concurrency",
                 "sweep.controls" => "--controls",
+                "sweep.alarm_history_days" => "--alarm-history",
                 other => other,
             };
             format!("{flag}: {message}")
@@ -246,6 +259,11 @@ impl Config {
         in_range(s.max_backoff_ms, 1, 300_000).map_err(|m| (key("sweep.max_backoff_ms"), m))?;
         in_range(s.account_timeout_seconds, 1, 86_400)
             .map_err(|m| (key("sweep.account_timeout_seconds"), m))?;
+        in_range(s.logs_delivery_max_age_hours, 1, 8_760)
+            .map_err(|m| (key("sweep.logs_delivery_max_age_hours"), m))?;
+        // CloudWatch keeps alarm history for 30 days.
+        in_range(s.alarm_history_days as u64, 0, 30)
+            .map_err(|m| (key("sweep.alarm_history_days"), m))?;
         for id in r.names.keys() {
             if crate::controls::get(id).is_none() {
                 return Err((
@@ -338,6 +356,14 @@ impl Config {
 
     pub fn account_timeout(&self) -> Duration {
         Duration::from_secs(self.sweep.account_timeout_seconds)
+    }
+
+    /// What the judge is told besides the facts.
+    pub fn judge_settings(&self) -> crate::judge::JudgeSettings {
+        crate::judge::JudgeSettings {
+            logs_delivery_max_age_secs: self.sweep.logs_delivery_max_age_hours as i64 * 3600,
+            alarm_history_days: self.sweep.alarm_history_days,
+        }
     }
 }
 

@@ -33,6 +33,8 @@ pub struct Control {
     pub reference: Reference,
     /// Its events come partly from global services (IAM, STS, AWS Sign-In, Organizations).
     pub global_events: bool,
+    /// Its events as trail event selectors see them.
+    pub events: WatchedEvents,
     pub metric_name: String,
     pub filter_name: String,
     pub alarm_name: String,
@@ -57,9 +59,23 @@ struct RawControl {
     catches: String,
     must_not_match: Option<RawNoise>,
     global_events: bool,
+    #[serde(default)]
+    event_sources: Vec<String>,
+    #[serde(default)]
+    event_types: Vec<String>,
     metric_name: String,
     filter_name: String,
     alarm_name: String,
+}
+
+/// The events a control is about, as a trail's event selectors see them: the values of
+/// `eventSource`, `eventName` and `eventType` (an empty list: any value). Sources and types are
+/// data (controls.toml); names are read off the reference pattern, so they cannot drift from it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WatchedEvents {
+    pub sources: Vec<String>,
+    pub names: Vec<String>,
+    pub types: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -91,6 +107,28 @@ pub fn parse_table(text: &str) -> Result<Vec<Control>, TableError> {
         }
         let parsed = pattern::parse(&r.reference)
             .map_err(|e| bad(format!("the reference pattern does not parse: {e}")))?;
+        let body = match &parsed.body {
+            pattern::Body::Json(e) => Some(e),
+            _ => None,
+        };
+        let pinned_sources = body.and_then(|e| pinned_values(e, "eventSource"));
+        if let Some(pinned) = &pinned_sources {
+            let mut declared = r.event_sources.clone();
+            declared.sort();
+            if &declared != pinned {
+                return Err(bad(format!(
+                    "event_sources {:?} differ from the sources the reference pins, {pinned:?}",
+                    r.event_sources
+                )));
+            }
+        }
+        let events = WatchedEvents {
+            sources: r.event_sources.clone(),
+            names: body
+                .and_then(|e| pinned_values(e, "eventName"))
+                .unwrap_or_default(),
+            types: r.event_types.clone(),
+        };
         let mut texts = vec![r.reference.clone()];
         texts.extend(r.texts.iter().cloned());
         out.push(Control {
@@ -109,12 +147,49 @@ pub fn parse_table(text: &str) -> Result<Vec<Control>, TableError> {
             cis: r.cis,
             security_hub: r.security_hub,
             global_events: r.global_events,
+            events,
             metric_name: r.metric_name,
             filter_name: r.filter_name,
             alarm_name: r.alarm_name,
         });
     }
     Ok(out)
+}
+
+/// The values a pattern requires of the top-level `key` in every record it matches, when it
+/// pins them (every branch compares `$.key` for equality with a plain string): sorted, unique.
+/// `None` when some matching record may carry any value.
+fn pinned_values(expr: &pattern::Expr, key: &str) -> Option<Vec<String>> {
+    use pattern::{Expr, Op, Step, Test, Value};
+    match expr {
+        Expr::Cmp(c) => match (&c.sel.steps[..], &c.test) {
+            ([Step::Key(k)], Test::Op(Op::Eq, Value::Str(g)))
+                if k == key && !g.lead && !g.trail =>
+            {
+                Some(vec![g.text.clone()])
+            }
+            _ => None,
+        },
+        Expr::Or(xs) => {
+            let mut all = Vec::new();
+            for x in xs {
+                all.extend(pinned_values(x, key)?);
+            }
+            all.sort();
+            all.dedup();
+            Some(all)
+        }
+        Expr::And(xs) => {
+            let mut pinned: Option<Vec<String>> = None;
+            for p in xs.iter().filter_map(|x| pinned_values(x, key)) {
+                pinned = Some(match pinned {
+                    None => p,
+                    Some(q) => q.into_iter().filter(|v| p.contains(v)).collect(),
+                });
+            }
+            pinned
+        }
+    }
 }
 
 /// Every row passes: the reference is JSON, catches itself, matches some record of the model,
@@ -270,6 +345,9 @@ pub struct ControlRow {
     pub catches: String,
     pub must_not_match: Option<String>,
     pub global_events: bool,
+    pub event_sources: Vec<String>,
+    pub event_names: Vec<String>,
+    pub event_types: Vec<String>,
     pub filter_name: String,
     pub metric_name: String,
     pub alarm_name: String,
@@ -287,6 +365,9 @@ impl From<&Control> for ControlRow {
             catches: c.reference.catches.clone(),
             must_not_match: c.reference.noise.as_ref().map(|n| n.label.clone()),
             global_events: c.global_events,
+            event_sources: c.events.sources.clone(),
+            event_names: c.events.names.clone(),
+            event_types: c.events.types.clone(),
             filter_name: c.filter_name.clone(),
             metric_name: c.metric_name.clone(),
             alarm_name: c.alarm_name.clone(),
@@ -320,6 +401,33 @@ mod tests {
             .unwrap_err()
             .0
             .contains("cloudtrail-config-changes"));
+    }
+
+    #[test]
+    fn watched_event_names_come_from_the_reference() {
+        let names = |id: &str| get(id).unwrap().events.names.clone();
+        assert_eq!(names("console-auth-failures"), vec!["ConsoleLogin"]);
+        assert_eq!(
+            names("kms-cmk-disable-delete"),
+            vec!["DisableKey", "ScheduleKeyDeletion"]
+        );
+        assert_eq!(names("iam-policy-changes").len(), 16);
+        // `!=` pins nothing; neither does a reference without eventName.
+        assert!(names("unauthorized-api-calls").is_empty());
+        assert!(names("root-usage").is_empty());
+        assert_eq!(
+            get("kms-cmk-disable-delete").unwrap().events.sources,
+            vec!["kms.amazonaws.com"]
+        );
+        let drifted = CONTROLS_TOML.replacen(
+            "event_sources = [\"kms.amazonaws.com\"]",
+            "event_sources = [\"ec2.amazonaws.com\"]",
+            1,
+        );
+        assert!(parse_table(&drifted)
+            .unwrap_err()
+            .0
+            .contains("kms-cmk-disable-delete"));
     }
 
     #[test]

@@ -42,9 +42,39 @@ pub struct TrailConfig {
     pub include_global_service_events: bool,
     /// `CloudWatchLogsLogGroupArn`, e.g. `arn:aws:logs:us-east-1:111122223333:log-group:ct:*`.
     pub log_group_arn: Option<String>,
-    pub is_logging: Option<Fetched<bool>>,
+    /// `CloudWatchLogsRoleArn`: the role CloudTrail delivers to the log group with.
+    #[serde(default)]
+    pub log_role_arn: Option<String>,
+    /// `GetTrailStatus`.
+    pub status: Option<Fetched<TrailStatus>>,
     pub selectors: Option<Fetched<EventSelectors>>,
     pub log_group: Option<Fetched<LogGroupFacts>>,
+}
+
+/// What `GetTrailStatus` says: whether the trail logs, and how delivery to CloudWatch Logs went.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrailStatus {
+    pub is_logging: bool,
+    /// `LatestCloudWatchLogsDeliveryError`: the last error CloudTrail had delivering to the log
+    /// group. It carries no time of its own.
+    pub delivery_error: Option<String>,
+    /// `LatestCloudWatchLogsDeliveryTime`, in seconds since the epoch.
+    pub last_delivery: Option<i64>,
+    /// When the status was read, in seconds since the epoch: how old the last delivery is is
+    /// measured from here, so judging stays a function of the facts.
+    pub read_at: i64,
+}
+
+impl TrailStatus {
+    /// A logging trail with no delivery trouble (tests, and the planner's what-if).
+    pub fn logging(is_logging: bool) -> TrailStatus {
+        TrailStatus {
+            is_logging,
+            delivery_error: None,
+            last_delivery: None,
+            read_at: 0,
+        }
+    }
 }
 
 /// A trail's event selectors: classic or advanced, never both.
@@ -93,6 +123,20 @@ pub struct LogGroupFacts {
     /// The SNS topics that usable alarms on the filters' metrics notify, by ARN. A topic that
     /// does not exist is a `NotFound` failure.
     pub topics: BTreeMap<String, Fetched<TopicFacts>>,
+    /// With `--alarm-history`: the actions of those alarms in the window, by alarm ARN, newest
+    /// first. Empty when not asked for.
+    #[serde(default)]
+    pub alarm_history: BTreeMap<String, Fetched<Vec<AlarmAction>>>,
+}
+
+/// One action an alarm took (`DescribeAlarmHistory`, type `Action`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlarmAction {
+    /// Seconds since the epoch.
+    pub time: i64,
+    pub succeeded: bool,
+    /// `HistorySummary`, e.g. `Failed to execute action arn:aws:sns:...`.
+    pub summary: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -152,6 +196,42 @@ pub struct MetricQuery {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TopicFacts {
     pub subscriptions: Vec<SubscriptionFacts>,
+    /// What decides whether CloudWatch can publish to the topic; `None` when not read (the
+    /// remediation's re-reads need only the subscriptions).
+    #[serde(default)]
+    pub delivery: Option<Fetched<TopicDelivery>>,
+}
+
+/// `GetTopicAttributes` (`Policy`, `KmsMasterKeyId`) and, for a customer managed key, its key
+/// policy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopicDelivery {
+    /// The topic's access policy (JSON text).
+    pub policy: Option<String>,
+    /// `KmsMasterKeyId` as set on the topic: a key id, key ARN, alias name or alias ARN.
+    pub kms_master_key_id: Option<String>,
+    /// The key behind `kms_master_key_id`; `None` when the topic is not encrypted or the key
+    /// is the AWS managed `alias/aws/sns` (judged from the attribute alone).
+    pub key: Option<Fetched<KeyFacts>>,
+}
+
+/// A KMS key a topic is encrypted with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeyFacts {
+    pub arn: String,
+    /// `KeyManager` is `AWS` (an AWS managed key, whose policy no one can change).
+    pub aws_managed: bool,
+    /// The `default` key policy (JSON text).
+    pub policy: String,
+}
+
+/// The AWS managed key for SNS: CloudWatch cannot use it, so an alarm cannot publish to a topic
+/// encrypted with it.
+pub const SNS_MANAGED_KEY_ALIAS: &str = "alias/aws/sns";
+
+/// Whether a `KmsMasterKeyId` names the AWS managed SNS key (by alias name or alias ARN).
+pub fn is_sns_managed_key(key_id: &str) -> bool {
+    key_id == SNS_MANAGED_KEY_ALIAS || key_id.ends_with(&format!(":{SNS_MANAGED_KEY_ALIAS}"))
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -29,6 +29,8 @@ pub struct OrgAccount {
     /// The OU (`ou-…`) or root (`r-…`) the account sits in directly.
     pub parent_id: String,
     pub parent_name: String,
+    /// The names from the root down to the parent: `Root / Prod / Prod EU` (reports group by it).
+    pub ou_path: String,
 }
 
 impl OrgAccount {
@@ -61,6 +63,8 @@ struct Parent {
     id: String,
     name: String,
     lineage: Vec<String>,
+    /// Names from the root down to this node, ` / `-joined.
+    path: String,
 }
 
 /// What one parent holds: its child OUs, and its accounts with their lineage (ancestor ids).
@@ -151,8 +155,10 @@ async fn list_roots(client: &aws_sdk_organizations::Client) -> Result<Vec<Parent
         let page = page.map_err(|e| classify("organizations:ListRoots", &e))?;
         for root in page.roots() {
             let id = root.id().unwrap_or_default().to_string();
+            let name = root.name().unwrap_or("Root").to_string();
             roots.push(Parent {
-                name: root.name().unwrap_or("Root").to_string(),
+                path: name.clone(),
+                name,
                 lineage: vec![id.clone()],
                 id,
             });
@@ -179,8 +185,10 @@ async fn list_children(
             let id = ou.id().unwrap_or_default().to_string();
             let mut lineage = parent.lineage.clone();
             lineage.push(id.clone());
+            let name = ou.name().unwrap_or_default().to_string();
             children.push(Parent {
-                name: ou.name().unwrap_or_default().to_string(),
+                path: format!("{} / {name}", parent.path),
+                name,
                 id,
                 lineage,
             });
@@ -204,6 +212,7 @@ async fn list_children(
                     status: account_status(account),
                     parent_id: parent.id.clone(),
                     parent_name: parent.name.clone(),
+                    ou_path: parent.path.clone(),
                 },
                 parent.lineage.clone(),
             ));

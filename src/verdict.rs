@@ -48,6 +48,7 @@ pub enum Reason {
     NoGlobalServiceEvents,
     NoCloudwatchLogs,
     LogGroupMissing,
+    LogsDeliveryFailing,
     NoMetricFilter,
     PatternInvalid,
     PatternTooNarrow,
@@ -57,6 +58,8 @@ pub enum Reason {
     AlarmActionsDisabled,
     NoAlarmAction,
     NoConfirmedSubscription,
+    NotificationBlocked,
+    AlarmActionFailing,
     AssumeRoleFailed,
     AccessDenied,
     Throttled,
@@ -67,6 +70,51 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// Every code, in chain order (the order of `config/reasons.toml` and of the enum).
+    pub const ALL: [Reason; 28] = [
+        Reason::Compliant,
+        Reason::CoveredByOrgTrail,
+        Reason::NoTrail,
+        Reason::TrailNotMultiRegion,
+        Reason::TrailNotLogging,
+        Reason::NoManagementEvents,
+        Reason::NoGlobalServiceEvents,
+        Reason::NoCloudwatchLogs,
+        Reason::LogGroupMissing,
+        Reason::LogsDeliveryFailing,
+        Reason::NoMetricFilter,
+        Reason::PatternInvalid,
+        Reason::PatternTooNarrow,
+        Reason::PatternTooBroad,
+        Reason::NoAlarm,
+        Reason::AlarmCannotFire,
+        Reason::AlarmActionsDisabled,
+        Reason::NoAlarmAction,
+        Reason::NoConfirmedSubscription,
+        Reason::NotificationBlocked,
+        Reason::AlarmActionFailing,
+        Reason::AssumeRoleFailed,
+        Reason::AccessDenied,
+        Reason::Throttled,
+        Reason::ApiError,
+        Reason::Timeout,
+        Reason::RegionNotEnabled,
+        Reason::Excluded,
+    ];
+
+    /// What the code means and what to do about it (`config/reasons.toml`).
+    pub fn info(self) -> &'static ReasonInfo {
+        reasons()
+            .iter()
+            .find(|r| r.code == self.as_str())
+            .expect("every reason has a row in config/reasons.toml (unit-tested)")
+    }
+
+    /// A code by its name.
+    pub fn from_code(code: &str) -> Option<Reason> {
+        Reason::ALL.iter().copied().find(|r| r.as_str() == code)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Reason::Compliant => "COMPLIANT",
@@ -78,6 +126,7 @@ impl Reason {
             Reason::NoGlobalServiceEvents => "NO_GLOBAL_SERVICE_EVENTS",
             Reason::NoCloudwatchLogs => "NO_CLOUDWATCH_LOGS",
             Reason::LogGroupMissing => "LOG_GROUP_MISSING",
+            Reason::LogsDeliveryFailing => "LOGS_DELIVERY_FAILING",
             Reason::NoMetricFilter => "NO_METRIC_FILTER",
             Reason::PatternInvalid => "PATTERN_INVALID",
             Reason::PatternTooNarrow => "PATTERN_TOO_NARROW",
@@ -87,6 +136,8 @@ impl Reason {
             Reason::AlarmActionsDisabled => "ALARM_ACTIONS_DISABLED",
             Reason::NoAlarmAction => "NO_ALARM_ACTION",
             Reason::NoConfirmedSubscription => "NO_CONFIRMED_SUBSCRIPTION",
+            Reason::NotificationBlocked => "NOTIFICATION_BLOCKED",
+            Reason::AlarmActionFailing => "ALARM_ACTION_FAILING",
             Reason::AssumeRoleFailed => "ASSUME_ROLE_FAILED",
             Reason::AccessDenied => "ACCESS_DENIED",
             Reason::Throttled => "THROTTLED",
@@ -109,6 +160,33 @@ impl Reason {
     }
 }
 
+/// One row of `config/reasons.toml`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonInfo {
+    pub code: String,
+    pub meaning: String,
+    pub fix: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReasonTable {
+    reason: Vec<ReasonInfo>,
+}
+
+/// The reasons table shipped with the binary, in chain order.
+pub fn reasons() -> &'static [ReasonInfo] {
+    static TABLE: std::sync::OnceLock<Vec<ReasonInfo>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        toml::from_str::<ReasonTable>(include_str!("../config/reasons.toml"))
+            .map(|t| t.reason)
+            .unwrap_or_else(|e| {
+                panic!("config/reasons.toml is broken ({e}); a unit test guards it")
+            })
+    })
+}
+
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -123,6 +201,25 @@ pub struct ChainResources {
     pub filter_name: Option<String>,
     pub alarm_arn: Option<String>,
     pub topic_arn: Option<String>,
+    /// The role CloudTrail uses to deliver to the log group (a manual step repairs it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trail_role_arn: Option<String>,
+    /// What keeps the alarm from notifying its topic (a manual step lifts it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked_by: Option<NotificationBlock>,
+}
+
+/// Which of the three known ways blocks an alarm's publish to its topic.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum NotificationBlock {
+    /// The topic is encrypted with the AWS managed key `alias/aws/sns`, which CloudWatch
+    /// cannot use (or with another AWS managed key, or a key that does not exist).
+    ManagedKey { key: String },
+    /// The topic's customer managed key does not let `cloudwatch.amazonaws.com` use it.
+    KeyPolicy { key_arn: String },
+    /// The topic policy denies the publish (or, for a topic of another account, allows none).
+    TopicPolicy,
 }
 
 /// One cell: (account, region).
@@ -156,5 +253,27 @@ impl Verdict {
     pub fn with_chain(mut self, chain: ChainResources) -> Self {
         self.chain = chain;
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_reason_has_its_row_in_chain_order() {
+        let codes: Vec<&str> = reasons().iter().map(|r| r.code.as_str()).collect();
+        let mut all: Vec<&str> = Reason::ALL.iter().map(|r| r.as_str()).collect();
+        all.dedup();
+        assert_eq!(codes, all);
+        for r in Reason::ALL {
+            assert!(!r.info().meaning.is_empty() && !r.info().fix.is_empty());
+            assert_eq!(Reason::from_code(r.as_str()), Some(r));
+        }
+        // The enum's own order is the chain order too.
+        let mut sorted = Reason::ALL.to_vec();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.iter().map(|r| r.as_str()).collect::<Vec<_>>(), all);
     }
 }

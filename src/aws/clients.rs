@@ -18,6 +18,7 @@ pub struct AccountClients {
     cloudwatch: Mutex<HashMap<String, aws_sdk_cloudwatch::Client>>,
     sns: Mutex<HashMap<String, aws_sdk_sns::Client>>,
     ec2: Mutex<HashMap<String, aws_sdk_ec2::Client>>,
+    kms: Mutex<HashMap<String, aws_sdk_kms::Client>>,
 }
 
 /// Returns the cached client for `region`, making it with `make` the first time.
@@ -69,6 +70,7 @@ impl AccountClients {
             cloudwatch: Mutex::default(),
             sns: Mutex::default(),
             ec2: Mutex::default(),
+            kms: Mutex::default(),
         }
     }
 
@@ -89,4 +91,5 @@ impl AccountClients {
     client_for!(cloudwatch, cloudwatch, aws_sdk_cloudwatch);
     client_for!(sns, sns, aws_sdk_sns);
     client_for!(ec2, ec2, aws_sdk_ec2);
+    client_for!(kms, kms, aws_sdk_kms);
 }

@@ -39,6 +39,7 @@ pub async fn log_group(clients: &AccountClients, arn: &str) -> Result<LogGroupFa
         found_arn,
         alarms: None,
         topics: BTreeMap::new(),
+        alarm_history: BTreeMap::new(),
     })
 }
 
@@ -273,7 +274,12 @@ pub async fn topic(clients: &AccountClients, topic_arn: &str) -> Result<TopicFac
         }));
         match out.next_token() {
             Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => return Ok(TopicFacts { subscriptions }),
+            _ => {
+                return Ok(TopicFacts {
+                    subscriptions,
+                    delivery: None,
+                })
+            }
         }
     }
 }

@@ -5,15 +5,18 @@
 //! 3. Per multi-region trail, concurrently: `GetTrailStatus`, `GetEventSelectors`, and the log
 //!    group (`DescribeLogGroups` + `DescribeMetricFilters`).
 //! 4. When the group has filters: `DescribeAlarms` of its region, once for every control
-//!    (metric-math alarms included), then `ListSubscriptionsByTopic` once per topic that a
-//!    usable alarm on one of the filters' metrics notifies.
+//!    (metric-math alarms included), then `ListSubscriptionsByTopic` and `GetTopicAttributes`
+//!    once per topic that a usable alarm on one of the filters' metrics notifies (and
+//!    `kms:GetKeyPolicy` once per customer managed key of those topics; with
+//!    `--alarm-history`, `DescribeAlarmHistory` once per such alarm).
 //! 5. Only when no multi-region trail exists: `DescribeTrails` in each swept region not yet
 //!    seen, to find single-region trails (`ListTrails` on the emulator shows only the calling
 //!    region's).
 //!
 //! The collector judges nothing: which filter serves which control is the judge's question. A
-//! compliant account costs nine calls whatever its number of regions and controls.
+//! compliant account costs ten calls whatever its number of regions and controls.
 
+pub mod delivery;
 pub mod metrics;
 pub mod regions;
 pub mod trails;
@@ -40,6 +43,8 @@ pub struct CollectPlan {
     pub org_trail_multi_region: bool,
     /// Enabled regions, when already discovered (the management account's).
     pub known_enabled: Option<BTreeSet<String>>,
+    /// Read the usable alarms' action history over this many days (0: do not).
+    pub alarm_history_days: u32,
 }
 
 /// Gathers one account's facts. Never fails: failed calls are recorded where they belong.
@@ -109,7 +114,7 @@ pub async fn collect_account(
         }
     }
 
-    let read = join_all(trails.iter().map(|t| read_chain(clients, t))).await;
+    let read = join_all(trails.iter().map(|t| read_chain(clients, t, plan))).await;
     for (trail, config) in trails.iter_mut().zip(read) {
         if let Some(config) = config {
             trail.config = Ok(config);
@@ -165,7 +170,11 @@ async fn describe_by_home_region(
 }
 
 /// Reads the rest of a multi-region trail's chain; `None` for trails with nothing to read.
-async fn read_chain(clients: &AccountClients, trail: &TrailFacts) -> Option<TrailConfig> {
+async fn read_chain(
+    clients: &AccountClients,
+    trail: &TrailFacts,
+    plan: &CollectPlan,
+) -> Option<TrailConfig> {
     let config = trail.config.as_ref().ok()?;
     if !config.is_multi_region {
         return None;
@@ -176,16 +185,16 @@ async fn read_chain(clients: &AccountClients, trail: &TrailFacts) -> Option<Trai
             None => None,
         }
     };
-    let (logging, selectors, group) = tokio::join!(
-        trails::is_logging(clients, trail),
+    let (status, selectors, group) = tokio::join!(
+        trails::status(clients, trail),
         trails::selectors(clients, trail),
         group
     );
     let mut config = config.clone();
-    config.is_logging = Some(logging);
+    config.status = Some(status);
     config.selectors = Some(selectors);
     if let (Some(arn), Some(Ok(group))) = (config.log_group_arn.clone(), group.as_ref().cloned()) {
-        config.log_group = Some(Ok(read_alarms_and_topics(clients, &arn, group).await));
+        config.log_group = Some(Ok(read_alarms_and_topics(clients, &arn, group, plan).await));
     } else {
         config.log_group = group;
     }
@@ -198,6 +207,7 @@ async fn read_alarms_and_topics(
     clients: &AccountClients,
     arn: &str,
     mut group: LogGroupFacts,
+    plan: &CollectPlan,
 ) -> LogGroupFacts {
     let Some(target) = crate::facts::log_group_ref(arn) else {
         return group;
@@ -213,27 +223,78 @@ async fn read_alarms_and_topics(
     if let Ok(alarms) = &alarms {
         let metrics: Vec<&MetricTransformation> =
             filters.iter().flat_map(|f| &f.transformations).collect();
-        group.topics = usable_alarm_topics(clients, alarms, &metrics, &region, &account).await;
+        let usable_alarms = usable_alarms(alarms, &metrics, &region, &account);
+        let (topics, history) = tokio::join!(
+            usable_alarm_topics(clients, alarms, &metrics, &region, &account, true),
+            async {
+                if plan.alarm_history_days == 0 {
+                    return BTreeMap::new();
+                }
+                let named: Vec<(String, String)> = usable_alarms
+                    .iter()
+                    .map(|a| (a.arn.clone(), a.name.clone()))
+                    .collect();
+                delivery::alarm_histories(clients, &region, &named, plan.alarm_history_days).await
+            }
+        );
+        group.topics = topics;
+        group.alarm_history = history;
     }
     group.alarms = Some(alarms);
     group
 }
 
-/// Reads, once each and concurrently, the topics that usable alarms on `metrics` notify.
+/// The alarms that could complete a chain on one of `metrics`, each once.
+fn usable_alarms<'a>(
+    alarms: &'a [AlarmFacts],
+    metrics: &[&MetricTransformation],
+    region: &str,
+    account: &str,
+) -> Vec<&'a AlarmFacts> {
+    alarms
+        .iter()
+        .filter(|a| metrics.iter().any(|m| usable(a, m, region, account)))
+        .collect()
+}
+
+/// Reads, once each and concurrently, the topics that usable alarms on `metrics` notify: their
+/// subscriptions, and with `with_delivery` what decides whether CloudWatch can publish to them.
 pub async fn usable_alarm_topics(
     clients: &AccountClients,
     alarms: &[AlarmFacts],
     metrics: &[&MetricTransformation],
     region: &str,
     account: &str,
+    with_delivery: bool,
 ) -> BTreeMap<String, Fetched<TopicFacts>> {
-    let mut wanted: BTreeSet<String> = BTreeSet::new();
-    for m in metrics {
-        for a in alarms.iter().filter(|a| usable(a, m, region, account)) {
-            wanted.extend(sns_topics(a).into_iter().map(str::to_string));
-        }
-    }
+    let wanted: BTreeSet<String> = usable_alarms(alarms, metrics, region, account)
+        .into_iter()
+        .flat_map(sns_topics)
+        .map(str::to_string)
+        .collect();
     let wanted: Vec<String> = wanted.into_iter().collect();
-    let read = join_all(wanted.iter().map(|t| metrics::topic(clients, t))).await;
-    wanted.into_iter().zip(read).collect()
+    let (read, mut deliveries) = tokio::join!(
+        join_all(wanted.iter().map(|t| metrics::topic(clients, t))),
+        async {
+            if with_delivery {
+                delivery::topics_delivery(clients, &wanted).await
+            } else {
+                BTreeMap::new()
+            }
+        }
+    );
+    wanted
+        .into_iter()
+        .zip(read)
+        .map(|(arn, topic)| {
+            let d = deliveries.remove(&arn);
+            (
+                arn,
+                topic.map(|mut t| {
+                    t.delivery = d;
+                    t
+                }),
+            )
+        })
+        .collect()
 }

@@ -10,7 +10,7 @@ use crate::aws::errors::classify;
 use crate::aws::{AccountClients, CallFailure};
 use crate::facts::{
     parse_arn, AdvancedSelector, ClassicSelector, EventSelectors, FieldSelector, TrailConfig,
-    TrailFacts,
+    TrailFacts, TrailStatus,
 };
 
 /// A trail as `ListTrails` names it.
@@ -121,14 +121,21 @@ fn config_of(t: &ct::Trail) -> TrailConfig {
             .cloud_watch_logs_log_group_arn()
             .filter(|a| !a.is_empty())
             .map(str::to_string),
-        is_logging: None,
+        log_role_arn: t
+            .cloud_watch_logs_role_arn()
+            .filter(|a| !a.is_empty())
+            .map(str::to_string),
+        status: None,
         selectors: None,
         log_group: None,
     }
 }
 
-/// `GetTrailStatus` in the trail's home region.
-pub async fn is_logging(clients: &AccountClients, trail: &TrailFacts) -> Result<bool, CallFailure> {
+/// `GetTrailStatus` in the trail's home region: logging, and the last CloudWatch Logs delivery.
+pub async fn status(
+    clients: &AccountClients,
+    trail: &TrailFacts,
+) -> Result<TrailStatus, CallFailure> {
     let out = clients
         .cloudtrail(&trail.home_region)
         .get_trail_status()
@@ -136,7 +143,21 @@ pub async fn is_logging(clients: &AccountClients, trail: &TrailFacts) -> Result<
         .send()
         .await
         .map_err(|e| classify("CloudTrail:GetTrailStatus", &e).in_region(&trail.home_region))?;
-    Ok(out.is_logging().unwrap_or(false))
+    let read_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    Ok(TrailStatus {
+        is_logging: out.is_logging().unwrap_or(false),
+        delivery_error: out
+            .latest_cloud_watch_logs_delivery_error()
+            .filter(|e| !e.is_empty())
+            .map(str::to_string),
+        last_delivery: out
+            .latest_cloud_watch_logs_delivery_time()
+            .map(|t| t.secs()),
+        read_at,
+    })
 }
 
 /// `GetEventSelectors` in the trail's home region.

@@ -179,6 +179,7 @@ mod tests {
             status: status.into(),
             parent_id: "ou-ab12-cdef5678".into(),
             parent_name: "Prod".into(),
+            ou_path: "Root / Prod".into(),
         }
     }
 

@@ -4,12 +4,18 @@
 //! Usage: orgsweep check [--config FILE] [--controls LIST] [--accounts IDS]
 //!                       [--exclude-accounts IDS] [--ous IDS] [--regions REGIONS]
 //!                       [--role-name NAME] [--external-id ID] [--concurrency N]
-//!                       [--output-dir DIR] [--quiet]
+//!                       [--output-dir DIR] [--compare DIR|latest] [--quiet]
+//!
+//! Beside matrix.csv, findings.csv and summary.json it writes report.html (for people) and
+//! findings.ocsf.jsonl (OCSF Compliance Findings for other systems), and with `--compare`
+//! changes.csv: what changed since the earlier run.
 
 use std::time::Instant;
 
 use crate::cli::CheckArgs;
 use crate::organization::OrgAccount;
+use crate::report::changes::{self, Earlier};
+use crate::report::derived::{write_derived, DerivedInput};
 use crate::report::screen::{self, WorstAccounts};
 use crate::report::{ReportWriter, Summary};
 use crate::sweep::{self, progress, Session};
@@ -26,7 +32,37 @@ pub async fn run(args: CheckArgs, quiet: bool) -> Result<Ended, CommandError> {
         .clone()
         .unwrap_or_else(sweep::default_output_dir);
     let selected = session.select(&request)?;
-    sweep_to_files(&session, &selected.check, &selected.excluded, &dir, quiet).await
+    let earlier = earlier_run(args.compare.as_deref(), &dir)?;
+    sweep_to_files(
+        &session,
+        &selected.check,
+        &selected.excluded,
+        &dir,
+        earlier,
+        quiet,
+    )
+    .await
+}
+
+/// Reads the run `--compare` names, before anything is swept: a directory that cannot be
+/// compared with is a usage error naming it. `latest` is the newest complete run under
+/// `reports/` other than `dir`.
+pub fn earlier_run(
+    compare: Option<&std::path::Path>,
+    dir: &std::path::Path,
+) -> Result<Option<Earlier>, CommandError> {
+    let Some(arg) = compare else {
+        return Ok(None);
+    };
+    let path = if arg == std::path::Path::new("latest") {
+        changes::latest(std::path::Path::new("reports"), dir)
+            .map_err(|e| CommandError::Usage(e.to_string()))?
+    } else {
+        arg.to_path_buf()
+    };
+    changes::read_earlier(&path)
+        .map(Some)
+        .map_err(|e| CommandError::Usage(e.to_string()))
 }
 
 /// Sweeps `check`, writes `excluded` as SKIPPED rows, and writes the reports into `dir`.
@@ -38,6 +74,7 @@ pub async fn sweep_to_files(
     check: &[OrgAccount],
     excluded: &[OrgAccount],
     dir: &std::path::Path,
+    earlier: Option<Earlier>,
     quiet: bool,
 ) -> Result<Ended, CommandError> {
     let started = Instant::now();
@@ -94,8 +131,19 @@ pub async fn sweep_to_files(
             "writing the reports failed: {e}"
         )));
     }
+    let derived = DerivedInput {
+        dir,
+        organization: &session.organization,
+        controls: &session.controls,
+        columns: &session.columns,
+        partition: &session.caller.partition,
+        earlier,
+    };
     if let Some(signal) = interrupted {
         summary.interrupted = Some(signal.to_string());
+        // The files hold the accounts finished so far; the derived ones say they are partial.
+        writer.flush().map_err(CommandError::Output)?;
+        write_derived(derived, &mut summary).map_err(CommandError::Output)?;
         writer
             .write_summary(&summary)
             .map_err(CommandError::Output)?;
@@ -104,6 +152,9 @@ pub async fn sweep_to_files(
     }
     summary.complete = true;
     writer.finish(&summary).map_err(CommandError::Output)?;
+    write_derived(derived, &mut summary).map_err(CommandError::Output)?;
+    crate::report::write_json_atomically(&dir.join(crate::report::SUMMARY), &summary)
+        .map_err(CommandError::Output)?;
     print!("{}", screen::render(&summary, &worst, dir));
     Ok(summary.ended())
 }

@@ -63,6 +63,12 @@ pub async fn run(args: RemediateArgs, quiet: bool) -> Result<Ended, CommandError
     }
     let request = args.selection.request().map_err(CommandError::Usage)?;
     let session = Session::start(&request).await?;
+    let dir = args
+        .output_dir
+        .clone()
+        .unwrap_or_else(sweep::default_output_dir);
+    // Read before anything is changed: a directory that cannot be compared with stops here.
+    let earlier = crate::commands::check::earlier_run(args.compare.as_deref(), &dir)?;
     let organization_id = Some(session.organization.id.clone()).filter(|id| !id.is_empty());
 
     let (plan, check_ended) = match &args.plan {
@@ -105,10 +111,6 @@ pub async fn run(args: RemediateArgs, quiet: bool) -> Result<Ended, CommandError
         return Err(CommandError::Declined);
     }
 
-    let dir = args
-        .output_dir
-        .clone()
-        .unwrap_or_else(sweep::default_output_dir);
     // actions.csv first: an output directory that cannot be written stops the run before
     // anything is changed, and each action's row lands as soon as it finishes.
     let log = Mutex::new(apply::ActionsLog::create(&dir).map_err(CommandError::Usage)?);
@@ -149,13 +151,14 @@ pub async fn run(args: RemediateArgs, quiet: bool) -> Result<Ended, CommandError
     if !quiet {
         eprintln!("Re-checking {} touched account(s)...", recheck.len());
     }
-    let ended = crate::commands::check::sweep_to_files(&session, &recheck, &[], &dir, quiet)
-        .await
-        .map_err(|e| match e {
-            // The actions are done: a report that cannot be written is an incomplete report.
-            CommandError::Usage(m) => CommandError::Output(m),
-            other => other,
-        })?;
+    let ended =
+        crate::commands::check::sweep_to_files(&session, &recheck, &[], &dir, earlier, quiet)
+            .await
+            .map_err(|e| match e {
+                // The actions are done: a report that cannot be written is an incomplete report.
+                CommandError::Usage(m) => CommandError::Output(m),
+                other => other,
+            })?;
     if let Ended::Interrupted(_) = ended {
         // The re-check was interrupted; its files say so (summary.json `interrupted`).
         println!(

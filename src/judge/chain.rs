@@ -4,8 +4,6 @@
 //! The trail's own links are the same for every control but global service events, which only
 //! controls whose events come from global services need.
 
-use std::collections::BTreeMap;
-
 use crate::controls::Control;
 use crate::facts::{
     log_group_name, normalize_log_group_arn, parse_arn, AlarmFacts, Fetched, LogGroupFacts,
@@ -16,7 +14,26 @@ use crate::pattern::{Fit, PatternVerdict};
 use crate::verdict::{ChainResources, Reason};
 
 use super::alarm::{alarm_problem, sns_topics, AlarmProblem};
-use super::selectors::records_all_management_events;
+use super::delivery::{self, Finding, Notification};
+use super::selectors::records_control_events;
+
+/// What the judge is told besides the facts (configuration, not AWS state).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JudgeSettings {
+    /// A CloudWatch Logs delivery error counts once the last delivery is older than this.
+    pub logs_delivery_max_age_secs: i64,
+    /// The window the alarm histories were read over (`--alarm-history DAYS`), for details.
+    pub alarm_history_days: u32,
+}
+
+impl Default for JudgeSettings {
+    fn default() -> Self {
+        JudgeSettings {
+            logs_delivery_max_age_secs: delivery::DEFAULT_LOGS_DELIVERY_MAX_AGE_HOURS as i64 * 3600,
+            alarm_history_days: 0,
+        }
+    }
+}
 
 /// The links of the chain, in order: a chain broken at a later link got further.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -28,6 +45,7 @@ pub enum Link {
     GlobalEvents,
     CloudWatchLogs,
     LogGroup,
+    LogsDelivery,
     MetricFilter,
     Pattern,
     Alarm,
@@ -35,6 +53,8 @@ pub enum Link {
     AlarmEnabled,
     AlarmAction,
     Subscription,
+    Notification,
+    ActionHistory,
     Complete,
 }
 
@@ -142,7 +162,12 @@ fn need<'a, T>(fact: &'a Option<Fetched<T>>, what: &str) -> Result<&'a T, CallFa
 }
 
 /// Follows one trail's chain for `control`. `account_id` is the account that owns the trail.
-pub fn evaluate_trail(trail: &TrailFacts, account_id: &str, control: &Control) -> Outcome {
+pub fn evaluate_trail(
+    trail: &TrailFacts,
+    account_id: &str,
+    control: &Control,
+    settings: &JudgeSettings,
+) -> Outcome {
     let mut chain = ChainResources {
         trail_arn: Some(trail.arn.clone()),
         ..ChainResources::default()
@@ -151,11 +176,32 @@ pub fn evaluate_trail(trail: &TrailFacts, account_id: &str, control: &Control) -
         Ok(c) => c,
         Err(f) => return Outcome::unknown(Link::MultiRegion, f, &chain),
     };
-    match trail_links(trail, config, control, &mut chain) {
+    chain.trail_role_arn = config.log_role_arn.clone();
+    let mut notes = Vec::new();
+    let outcome = match trail_links(trail, config, control, &mut chain, &mut notes) {
         Err(outcome) => outcome,
-        Ok(log_group_arn) => {
-            log_group_links(config, &log_group_arn, account_id, control, &mut chain)
-        }
+        Ok(log_group_arn) => log_group_links(
+            config,
+            &log_group_arn,
+            account_id,
+            control,
+            settings,
+            &mut chain,
+            &mut notes,
+        ),
+    };
+    with_notes(outcome, &notes)
+}
+
+/// A complete chain's detail carries what is worth knowing about it (a past delivery error, a
+/// source its trail leaves out, a policy orgsweep could not evaluate).
+fn with_notes(outcome: Outcome, notes: &[String]) -> Outcome {
+    match outcome {
+        Outcome::Complete { chain, detail } if !notes.is_empty() => Outcome::Complete {
+            detail: format!("{detail}; note: {}", notes.join("; ")),
+            chain,
+        },
+        other => other,
     }
 }
 
@@ -167,6 +213,7 @@ fn trail_links(
     c: &TrailConfig,
     control: &Control,
     chain: &mut ChainResources,
+    notes: &mut Vec<String>,
 ) -> Result<String, Outcome> {
     let name = &trail.name;
     if !c.is_multi_region {
@@ -180,7 +227,7 @@ fn trail_links(
             chain,
         ));
     }
-    match need(&c.is_logging, "trail status") {
+    match need(&c.status, "trail status").map(|s| s.is_logging) {
         Err(f) => return Err(Outcome::unknown(Link::Logging, &f, chain)),
         Ok(false) => {
             return Err(Outcome::broken(
@@ -195,13 +242,16 @@ fn trail_links(
     match need(&c.selectors, "event selectors") {
         Err(f) => return Err(Outcome::unknown(Link::ManagementEvents, &f, chain)),
         Ok(selectors) => {
-            if let Err(why) = records_all_management_events(selectors) {
-                return Err(Outcome::broken(
-                    Link::ManagementEvents,
-                    Reason::NoManagementEvents,
-                    format!("trail {name}: {why}"),
-                    chain,
-                ));
+            match records_control_events(selectors, &control.events, &control.reference.catches) {
+                Err(why) => {
+                    return Err(Outcome::broken(
+                        Link::ManagementEvents,
+                        Reason::NoManagementEvents,
+                        format!("trail {name}: {why}"),
+                        chain,
+                    ))
+                }
+                Ok(found) => notes.extend(found.into_iter().map(|n| format!("trail {name}: {n}"))),
             }
         }
     }
@@ -234,7 +284,9 @@ fn log_group_links(
     arn: &str,
     account_id: &str,
     control: &Control,
+    settings: &JudgeSettings,
     chain: &mut ChainResources,
+    notes: &mut Vec<String>,
 ) -> Outcome {
     let name = log_group_name(arn).unwrap_or(arn);
     let parts = parse_arn(arn);
@@ -265,6 +317,20 @@ fn log_group_links(
             );
         }
     }
+    if let Some(Ok(status)) = &c.status {
+        match delivery::logs_delivery(status, settings.logs_delivery_max_age_secs) {
+            Finding::Clear => {}
+            Finding::Note(n) => notes.push(n),
+            Finding::Broken(detail) => {
+                return Outcome::broken(
+                    Link::LogsDelivery,
+                    Reason::LogsDeliveryFailing,
+                    format!("log group {name}: {detail}"),
+                    chain,
+                )
+            }
+        }
+    }
     let filters = match need(&log_group.filters, "metric filters") {
         Err(f) => return Outcome::unknown(Link::MetricFilter, &f, chain),
         Ok(f) => f,
@@ -291,6 +357,7 @@ fn log_group_links(
             region: &region,
             account: &account,
             group: log_group,
+            settings,
         };
         return best(serving.into_iter().map(|f| filter_links(f, &place, chain)))
             .expect("serving is not empty");
@@ -421,6 +488,7 @@ struct AlarmPlace<'a> {
     region: &'a str,
     account: &'a str,
     group: &'a LogGroupFacts,
+    settings: &'a JudgeSettings,
 }
 
 fn filter_links(
@@ -480,7 +548,7 @@ fn metric_links(
     best(
         on_metric
             .into_iter()
-            .map(|(a, problem)| alarm_links(a, problem, &place.group.topics, chain)),
+            .map(|(a, problem)| alarm_links(a, problem, place, chain)),
     )
     .expect("on_metric is not empty")
 }
@@ -488,9 +556,10 @@ fn metric_links(
 fn alarm_links(
     alarm: &AlarmFacts,
     problem: Option<AlarmProblem>,
-    topics: &BTreeMap<String, Fetched<TopicFacts>>,
+    place: &AlarmPlace<'_>,
     chain: &ChainResources,
 ) -> Outcome {
+    let topics = &place.group.topics;
     let mut chain = chain.clone();
     chain.alarm_arn = Some(alarm.arn.clone());
     match problem {
@@ -534,14 +603,12 @@ fn alarm_links(
             Some(Ok(t)) => {
                 let confirmed = t.subscriptions.iter().filter(|s| s.is_confirmed()).count();
                 if confirmed > 0 {
-                    Outcome::Complete {
-                        detail: format!(
-                            "alarm {} notifies {topic} ({confirmed} confirmed subscription{})",
-                            alarm.name,
-                            if confirmed == 1 { "" } else { "s" }
-                        ),
-                        chain,
-                    }
+                    let detail = format!(
+                        "alarm {} notifies {topic} ({confirmed} confirmed subscription{})",
+                        alarm.name,
+                        if confirmed == 1 { "" } else { "s" }
+                    );
+                    deliverable(alarm, topic, t, place, chain, detail)
                 } else {
                     let pending = t.subscriptions.len();
                     Outcome::broken(
@@ -559,4 +626,73 @@ fn alarm_links(
         }
     }))
     .expect("a usable alarm has an SNS topic")
+}
+
+/// The last links, once the topic has a confirmed subscriber: can the alarm publish to it, and
+/// (with `--alarm-history`) have its actions been succeeding?
+fn deliverable(
+    alarm: &AlarmFacts,
+    topic: &str,
+    facts: &TopicFacts,
+    place: &AlarmPlace<'_>,
+    mut chain: ChainResources,
+    detail: String,
+) -> Outcome {
+    let mut notes = Vec::new();
+    match &facts.delivery {
+        None => {
+            return Outcome::unknown(
+                Link::Notification,
+                &not_collected("topic attributes"),
+                &chain,
+            )
+        }
+        Some(Err(f)) if f.is_not_found() => {
+            return Outcome::broken(
+                Link::Subscription,
+                Reason::NoConfirmedSubscription,
+                format!("topic {topic} does not exist"),
+                &chain,
+            )
+        }
+        Some(Err(f)) => return Outcome::unknown(Link::Notification, f, &chain),
+        Some(Ok(d)) => match delivery::notification(d, topic, &alarm.arn) {
+            Notification::Deliverable => {}
+            Notification::CannotTell(found) => notes.extend(found),
+            Notification::Unknown(f) => return Outcome::unknown(Link::Notification, &f, &chain),
+            Notification::Blocked { block, detail } => {
+                chain.blocked_by = Some(block);
+                return Outcome::broken(
+                    Link::Notification,
+                    Reason::NotificationBlocked,
+                    detail,
+                    &chain,
+                );
+            }
+        },
+    }
+    match place.group.alarm_history.get(&alarm.arn) {
+        None => {}
+        Some(Err(f)) => return Outcome::unknown(Link::ActionHistory, f, &chain),
+        Some(Ok(history)) => {
+            match delivery::action_history(
+                history,
+                &alarm.name,
+                topic,
+                place.settings.alarm_history_days,
+            ) {
+                Finding::Clear => {}
+                Finding::Note(n) => notes.push(n),
+                Finding::Broken(d) => {
+                    return Outcome::broken(
+                        Link::ActionHistory,
+                        Reason::AlarmActionFailing,
+                        d,
+                        &chain,
+                    )
+                }
+            }
+        }
+    }
+    with_notes(Outcome::Complete { chain, detail }, &notes)
 }

@@ -4,7 +4,9 @@
 
 pub mod alarm;
 pub mod chain;
+pub mod delivery;
 pub mod metric_math;
+pub mod policy_eval;
 pub mod selectors;
 #[cfg(test)]
 mod tests;
@@ -15,7 +17,7 @@ use crate::controls::Control;
 use crate::facts::{parse_arn, AccountFacts, TrailFacts};
 use crate::verdict::{Reason, Status, Verdict};
 
-pub use chain::{best, evaluate_trail, Link, Outcome};
+pub use chain::{best, evaluate_trail, JudgeSettings, Link, Outcome};
 
 /// One control's cells of an account: its verdict per region.
 pub type ControlCells = (String, BTreeMap<String, Verdict>);
@@ -47,7 +49,11 @@ impl OrgChain {
 }
 
 /// The organization chains among the management account's own trails, for each control.
-pub fn org_chains(management: &AccountFacts, controls: &[&Control]) -> Vec<OrgChain> {
+pub fn org_chains(
+    management: &AccountFacts,
+    controls: &[&Control],
+    settings: &JudgeSettings,
+) -> Vec<OrgChain> {
     let Some(Ok(trails)) = &management.trails else {
         return Vec::new();
     };
@@ -65,7 +71,7 @@ pub fn org_chains(management: &AccountFacts, controls: &[&Control]) -> Vec<OrgCh
                     .map(|ctl| {
                         (
                             ctl.id.clone(),
-                            evaluate_trail(t, &management.account_id, ctl),
+                            evaluate_trail(t, &management.account_id, ctl, settings),
                         )
                     })
                     .collect(),
@@ -104,13 +110,14 @@ pub fn judge_account(
     org: &[OrgChain],
     columns: &[String],
     controls: &[&Control],
+    settings: &JudgeSettings,
 ) -> Vec<ControlCells> {
     controls
         .iter()
         .map(|control| {
             (
                 control.id.clone(),
-                judge_control(facts, org, columns, control),
+                judge_control(facts, org, columns, control, settings),
             )
         })
         .collect()
@@ -121,6 +128,7 @@ fn judge_control(
     org: &[OrgChain],
     columns: &[String],
     control: &Control,
+    settings: &JudgeSettings,
 ) -> BTreeMap<String, Verdict> {
     let enabled = match &facts.enabled_regions {
         Ok(e) => e,
@@ -135,7 +143,7 @@ fn judge_control(
         Some(Ok(trails)) => trails
             .iter()
             .filter(|t| own_trail(t, &facts.account_id))
-            .map(|t| (t, evaluate_trail(t, &facts.account_id, control)))
+            .map(|t| (t, evaluate_trail(t, &facts.account_id, control, settings)))
             .collect(),
         _ => Vec::new(),
     };

@@ -31,6 +31,19 @@ fn confirmed(acct: &str) -> TopicFacts {
             protocol: "email".into(),
             endpoint: "sec@example.com".into(),
         }],
+        delivery: Some(Ok(default_delivery(acct))),
+    }
+}
+
+/// What a fresh SNS topic reports: the default topic policy, no encryption.
+fn default_delivery(acct: &str) -> TopicDelivery {
+    TopicDelivery {
+        policy: Some(format!(
+            r#"{{"Version":"2008-10-17","Id":"__default_policy_ID","Statement":[{{"Sid":"__default_statement_ID","Effect":"Allow","Principal":{{"AWS":"*"}},"Action":["SNS:GetTopicAttributes","SNS:SetTopicAttributes","SNS:AddPermission","SNS:RemovePermission","SNS:DeleteTopic","SNS:Subscribe","SNS:ListSubscriptionsByTopic","SNS:Publish"],"Resource":"{}","Condition":{{"StringEquals":{{"AWS:SourceOwner":"{acct}"}}}}}}]}}"#,
+            topic_arn(acct)
+        )),
+        kms_master_key_id: None,
+        key: None,
     }
 }
 
@@ -82,7 +95,8 @@ fn trail(acct: &str, name: &str) -> TrailFacts {
             is_organization_trail: false,
             include_global_service_events: true,
             log_group_arn: Some(format!("{}:*", group_arn(acct))),
-            is_logging: Some(Ok(true)),
+            log_role_arn: Some(format!("arn:aws:iam::{acct}:role/ct-logs")),
+            status: Some(Ok(TrailStatus::logging(true))),
             selectors: Some(Ok(EventSelectors::Classic(vec![ClassicSelector {
                 include_management_events: true,
                 read_write_type: "All".into(),
@@ -95,6 +109,7 @@ fn trail(acct: &str, name: &str) -> TrailFacts {
                 topics: [(topic_arn(acct), Ok(confirmed(acct)))]
                     .into_iter()
                     .collect(),
+                alarm_history: BTreeMap::new(),
             })),
         }),
     }
@@ -121,13 +136,13 @@ fn judge_account(
     org: &[OrgChain],
     columns: &[String],
 ) -> BTreeMap<String, crate::verdict::Verdict> {
-    super::judge_account(facts, org, columns, &[console()])
+    super::judge_account(facts, org, columns, &[console()], &JudgeSettings::default())
         .remove(0)
         .1
 }
 
 fn org_chains(management: &AccountFacts) -> Vec<OrgChain> {
-    super::org_chains(management, &[console()])
+    super::org_chains(management, &[console()], &JudgeSettings::default())
 }
 
 fn org_covers_everything(chains: &[OrgChain]) -> bool {
@@ -217,7 +232,7 @@ fn a_single_region_trail_fails_at_home_and_is_no_trail_elsewhere() {
 #[test]
 fn each_broken_trail_link_has_its_reason() {
     let mut t = trail(ACCT, "t");
-    cfg(&mut t).is_logging = Some(Ok(false));
+    cfg(&mut t).status = Some(Ok(TrailStatus::logging(false)));
     assert_eq!(cells(&judge_one(t)), all("FAIL", "TRAIL_NOT_LOGGING"));
 
     let mut t = trail(ACCT, "t");
@@ -399,6 +414,7 @@ fn pending_subscriptions_and_missing_topics_do_not_count() {
             protocol: "email".into(),
             endpoint: "sec@example.com".into(),
         }],
+        delivery: Some(Ok(default_delivery(ACCT))),
     };
     group(&mut t).topics = [(topic_arn(ACCT), Ok(pending))].into_iter().collect();
     let v = judge_one(t);
@@ -417,7 +433,7 @@ fn pending_subscriptions_and_missing_topics_do_not_count() {
 #[test]
 fn two_trails_where_only_the_second_is_complete_pass() {
     let mut broken = trail(ACCT, "first");
-    cfg(&mut broken).is_logging = Some(Ok(false));
+    cfg(&mut broken).status = Some(Ok(TrailStatus::logging(false)));
     let v = judge_account(
         &account(ACCT, vec![broken, trail(ACCT, "second")]),
         &[],
@@ -435,7 +451,7 @@ fn two_trails_where_only_the_second_is_complete_pass() {
 #[test]
 fn the_chain_that_got_furthest_names_the_reason() {
     let mut early = trail(ACCT, "early");
-    cfg(&mut early).is_logging = Some(Ok(false));
+    cfg(&mut early).status = Some(Ok(TrailStatus::logging(false)));
     let mut late = trail(ACCT, "late");
     first_alarm(&mut late).actions_enabled = false;
     let v = judge_account(&account(ACCT, vec![early, late]), &[], &regions());
@@ -449,7 +465,7 @@ fn a_failed_call_is_an_error_not_a_failure() {
     assert_eq!(cells(&judge_one(t)), all("ERROR", "THROTTLED"));
 
     let mut t = trail(ACCT, "t");
-    cfg(&mut t).is_logging = Some(Err(failure(FailureKind::AccessDenied)));
+    cfg(&mut t).status = Some(Err(failure(FailureKind::AccessDenied)));
     assert_eq!(cells(&judge_one(t)), all("ERROR", "ACCESS_DENIED"));
 
     let mut facts = account(ACCT, vec![]);
@@ -463,7 +479,7 @@ fn a_failed_call_is_an_error_not_a_failure() {
 #[test]
 fn a_complete_chain_wins_over_an_undecided_one() {
     let mut unsure = trail(ACCT, "unsure");
-    cfg(&mut unsure).is_logging = Some(Err(failure(FailureKind::Throttled)));
+    cfg(&mut unsure).status = Some(Err(failure(FailureKind::Throttled)));
     let v = judge_account(
         &account(ACCT, vec![unsure, trail(ACCT, "good")]),
         &[],
@@ -527,7 +543,7 @@ fn a_broken_organization_chain_is_one_more_candidate() {
 
     // The member's own chain gets less far: the organization chain names the reason.
     let mut own = trail(ACCT, "own");
-    cfg(&mut own).is_logging = Some(Ok(false));
+    cfg(&mut own).status = Some(Ok(TrailStatus::logging(false)));
     let v = judge_account(&account(ACCT, vec![own]), &org, &regions());
     assert_eq!(cells(&v), all("FAIL", "ALARM_ACTIONS_DISABLED"));
     assert!(v["us-east-1"].detail.starts_with("organization trail"));
@@ -667,7 +683,13 @@ fn every_control_is_judged_on_its_own_filters() {
         .unwrap()
         .push(f);
     let both = [console(), root];
-    let v = super::judge_account(&account(ACCT, vec![t]), &[], &regions(), &both);
+    let v = super::judge_account(
+        &account(ACCT, vec![t]),
+        &[],
+        &regions(),
+        &both,
+        &JudgeSettings::default(),
+    );
     assert_eq!(v[0].0, "console-auth-failures");
     assert_eq!(cells(&v[0].1), all("PASS", "COMPLIANT"));
     // root-usage's filter publishes the same metric in this fixture, so its alarm serves too.
@@ -676,4 +698,205 @@ fn every_control_is_judged_on_its_own_filters() {
         v[1].1["us-east-1"].chain.filter_name.as_deref(),
         Some("root")
     );
+}
+
+fn status_with(error: Option<&str>, last_delivery_ago: Option<i64>) -> TrailStatus {
+    TrailStatus {
+        is_logging: true,
+        delivery_error: error.map(str::to_string),
+        last_delivery: last_delivery_ago.map(|ago| 10_000_000 - ago),
+        read_at: 10_000_000,
+    }
+}
+
+#[test]
+fn a_delivery_error_without_a_recent_delivery_fails_after_the_log_group() {
+    let mut t = trail(ACCT, "t");
+    cfg(&mut t).status = Some(Ok(status_with(
+        Some("AccessDeniedException"),
+        Some(3 * 86_400),
+    )));
+    let v = judge_one(t.clone());
+    assert_eq!(cells(&v), all("FAIL", "LOGS_DELIVERY_FAILING"));
+    assert!(
+        v["us-east-1"].detail.contains("AccessDeniedException"),
+        "{}",
+        v["us-east-1"].detail
+    );
+    assert_eq!(
+        v["us-east-1"].chain.trail_role_arn.as_deref(),
+        Some("arn:aws:iam::111122223333:role/ct-logs")
+    );
+    // A missing group is the earlier link.
+    group(&mut t).found_arn = None;
+    assert_eq!(cells(&judge_one(t)), all("FAIL", "LOG_GROUP_MISSING"));
+    // The threshold is a setting: three days is within a week.
+    let mut t = trail(ACCT, "t");
+    cfg(&mut t).status = Some(Ok(status_with(
+        Some("AccessDeniedException"),
+        Some(3 * 86_400),
+    )));
+    let week = JudgeSettings {
+        logs_delivery_max_age_secs: 7 * 86_400,
+        ..JudgeSettings::default()
+    };
+    let v = super::judge_account(
+        &account(ACCT, vec![t]),
+        &[],
+        &regions(),
+        &[console()],
+        &week,
+    );
+    assert_eq!(cells(&v[0].1), all("PASS", "COMPLIANT"));
+}
+
+#[test]
+fn a_recovered_delivery_passes_and_says_so() {
+    let mut t = trail(ACCT, "t");
+    cfg(&mut t).status = Some(Ok(status_with(Some("AccessDeniedException"), Some(600))));
+    let v = judge_one(t);
+    assert_eq!(cells(&v), all("PASS", "COMPLIANT"));
+    assert!(
+        v["eu-west-1"].detail.contains("delivered since"),
+        "{}",
+        v["eu-west-1"].detail
+    );
+    let mut never = trail(ACCT, "t");
+    cfg(&mut never).status = Some(Ok(status_with(Some("AccessDeniedException"), None)));
+    assert_eq!(
+        cells(&judge_one(never)),
+        all("FAIL", "LOGS_DELIVERY_FAILING")
+    );
+}
+
+fn with_delivery(t: &mut TrailFacts, edit: impl FnOnce(&mut TopicDelivery)) {
+    let topic = group(t)
+        .topics
+        .get_mut(&topic_arn(ACCT))
+        .unwrap()
+        .as_mut()
+        .unwrap();
+    edit(topic.delivery.as_mut().unwrap().as_mut().unwrap());
+}
+
+#[test]
+fn a_topic_on_the_sns_managed_key_blocks_the_notification() {
+    let mut t = trail(ACCT, "t");
+    with_delivery(&mut t, |d| {
+        d.kms_master_key_id = Some("alias/aws/sns".into())
+    });
+    let v = judge_one(t);
+    assert_eq!(cells(&v), all("FAIL", "NOTIFICATION_BLOCKED"));
+    assert!(matches!(
+        v["us-east-1"].chain.blocked_by,
+        Some(crate::verdict::NotificationBlock::ManagedKey { .. })
+    ));
+    assert!(v["us-east-1"].detail.contains("alias/aws/sns"));
+}
+
+#[test]
+fn a_pending_subscription_is_the_earlier_link_than_a_blocked_topic() {
+    let mut t = trail(ACCT, "t");
+    with_delivery(&mut t, |d| {
+        d.kms_master_key_id = Some("alias/aws/sns".into())
+    });
+    let topic = group(&mut t)
+        .topics
+        .get_mut(&topic_arn(ACCT))
+        .unwrap()
+        .as_mut()
+        .unwrap();
+    topic.subscriptions[0].arn = "PendingConfirmation".into();
+    assert_eq!(
+        cells(&judge_one(t)),
+        all("FAIL", "NO_CONFIRMED_SUBSCRIPTION")
+    );
+}
+
+#[test]
+fn a_denying_topic_policy_blocks_and_an_unreadable_one_is_an_error() {
+    let mut t = trail(ACCT, "t");
+    let topic = topic_arn(ACCT);
+    with_delivery(&mut t, |d| {
+        d.policy = Some(format!(
+            r#"{{"Statement":[{{"Sid":"NoAlarms","Effect":"Deny","Principal":{{"Service":"cloudwatch.amazonaws.com"}},"Action":"sns:Publish","Resource":"{topic}"}}]}}"#
+        ))
+    });
+    let v = judge_one(t);
+    assert_eq!(cells(&v), all("FAIL", "NOTIFICATION_BLOCKED"));
+    assert!(
+        v["us-east-1"].detail.contains("NoAlarms"),
+        "{}",
+        v["us-east-1"].detail
+    );
+
+    let mut t = trail(ACCT, "t");
+    group(&mut t)
+        .topics
+        .get_mut(&topic)
+        .unwrap()
+        .as_mut()
+        .unwrap()
+        .delivery = Some(Err(failure(FailureKind::AccessDenied)));
+    assert_eq!(cells(&judge_one(t)), all("ERROR", "ACCESS_DENIED"));
+}
+
+#[test]
+fn an_unevaluable_topic_policy_passes_with_a_note() {
+    let mut t = trail(ACCT, "t");
+    let topic = topic_arn(ACCT);
+    with_delivery(&mut t, |d| {
+        d.policy = Some(format!(
+            r#"{{"Statement":[{{"Sid":"OnlyVpce","Effect":"Deny","Principal":"*","Action":"sns:Publish","Resource":"{topic}","Condition":{{"StringNotEquals":{{"aws:SourceVpce":"vpce-1a2b"}}}}}}]}}"#
+        ))
+    });
+    let v = judge_one(t);
+    assert_eq!(cells(&v), all("PASS", "COMPLIANT"));
+    assert!(
+        v["us-east-1"].detail.contains("cannot tell"),
+        "{}",
+        v["us-east-1"].detail
+    );
+}
+
+#[test]
+fn failing_alarm_actions_fail_the_chain_when_history_was_read() {
+    let mut t = trail(ACCT, "t");
+    let alarm_arn = first_alarm(&mut t).arn.clone();
+    let failed = AlarmAction {
+        time: 100,
+        succeeded: false,
+        summary: format!("Failed to execute action {}", topic_arn(ACCT)),
+    };
+    group(&mut t)
+        .alarm_history
+        .insert(alarm_arn.clone(), Ok(vec![failed.clone()]));
+    let v = judge_one(t.clone());
+    assert_eq!(cells(&v), all("FAIL", "ALARM_ACTION_FAILING"));
+    group(&mut t).alarm_history.insert(alarm_arn, Ok(vec![]));
+    assert_eq!(cells(&judge_one(t)), all("PASS", "COMPLIANT"));
+}
+
+#[test]
+fn selectors_are_judged_per_control() {
+    let mut t = trail(ACCT, "t");
+    cfg(&mut t).selectors = Some(Ok(EventSelectors::Classic(vec![ClassicSelector {
+        include_management_events: true,
+        read_write_type: "All".into(),
+        exclude_management_event_sources: vec!["kms.amazonaws.com".into()],
+    }])));
+    let kms = crate::controls::get("kms-cmk-disable-delete").unwrap();
+    let root = crate::controls::get("root-usage").unwrap();
+    let v = super::judge_account(
+        &account(ACCT, vec![t]),
+        &[],
+        &regions(),
+        &[console(), kms, root],
+        &JudgeSettings::default(),
+    );
+    assert_eq!(cells(&v[0].1), all("PASS", "COMPLIANT"));
+    assert_eq!(cells(&v[1].1), all("FAIL", "NO_MANAGEMENT_EVENTS"));
+    assert!(v[1].1["us-east-1"].detail.contains("kms.amazonaws.com"));
+    // Root usage has no filter here; what matters is that the selectors did not stop it.
+    assert_eq!(cells(&v[2].1), all("FAIL", "NO_METRIC_FILTER"));
 }

@@ -93,7 +93,8 @@ pub async fn probe(
         .flat_map(|f| &f.transformations)
         .chain(&ours)
         .collect();
-    let topics = usable_alarm_topics(clients, &alarms, &metrics, &t.region, &t.account_id).await;
+    let topics =
+        usable_alarm_topics(clients, &alarms, &metrics, &t.region, &t.account_id, false).await;
     Ok(TargetState {
         log_group_exists,
         filters,
@@ -108,13 +109,14 @@ async fn topic_state(
     clients: &AccountClients,
     topic_arn: &str,
 ) -> Result<Option<TopicState>, CallFailure> {
-    let Some(policy) = topic_policy(clients, topic_arn).await? else {
+    let Some(attributes) = topic_attributes(clients, topic_arn).await? else {
         return Ok(None);
     };
     let subs = metrics::topic(clients, topic_arn).await?;
     Ok(Some(TopicState {
         arn: topic_arn.to_string(),
-        policy,
+        policy: attributes.policy,
+        kms_master_key_id: attributes.kms_master_key_id,
         subscriptions: subs.subscriptions,
     }))
 }
@@ -125,11 +127,17 @@ fn region_of(arn: &str) -> String {
         .unwrap_or_default()
 }
 
-/// `GetTopicAttributes`: `None` when the topic does not exist, else its `Policy` (if any).
-async fn topic_policy(
+/// A topic's `Policy` and `KmsMasterKeyId`.
+struct TopicAttributes {
+    policy: Option<String>,
+    kms_master_key_id: Option<String>,
+}
+
+/// `GetTopicAttributes`: `None` when the topic does not exist.
+async fn topic_attributes(
     clients: &AccountClients,
     topic_arn: &str,
-) -> Result<Option<Option<String>>, CallFailure> {
+) -> Result<Option<TopicAttributes>, CallFailure> {
     let region = region_of(topic_arn);
     match clients
         .sns(&region)
@@ -138,9 +146,18 @@ async fn topic_policy(
         .send()
         .await
     {
-        Ok(out) => Ok(Some(
-            out.attributes().and_then(|a| a.get("Policy")).cloned(),
-        )),
+        Ok(out) => {
+            let get = |k: &str| {
+                out.attributes()
+                    .and_then(|a| a.get(k))
+                    .filter(|v| !v.is_empty())
+                    .cloned()
+            };
+            Ok(Some(TopicAttributes {
+                policy: get("Policy"),
+                kms_master_key_id: get("KmsMasterKeyId"),
+            }))
+        }
         Err(e) => {
             let f = classify("SNS:GetTopicAttributes", &e).in_region(&region);
             if f.is_not_found() {
@@ -265,7 +282,7 @@ async fn run(
             tags,
             ..
         } => {
-            if topic_policy(clients, topic_arn).await?.is_some() {
+            if topic_attributes(clients, topic_arn).await?.is_some() {
                 return Ok(ActionResult::Skipped("the topic exists; reused".into()));
             }
             let mut call = clients.sns(region).create_topic().name(topic_name);
@@ -296,7 +313,8 @@ async fn run(
             statement,
             ..
         } => {
-            let Some(policy) = topic_policy(clients, topic_arn).await? else {
+            let Some(TopicAttributes { policy, .. }) = topic_attributes(clients, topic_arn).await?
+            else {
                 return Ok(ActionResult::Failed(format!(
                     "topic {topic_arn} does not exist"
                 )));

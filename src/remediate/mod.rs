@@ -25,6 +25,7 @@ pub mod actions;
 #[cfg(feature = "aws")]
 pub mod apply;
 pub mod cells;
+pub mod delivery_steps;
 pub mod manual;
 pub mod names;
 pub mod plan;

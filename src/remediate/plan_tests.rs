@@ -402,6 +402,7 @@ fn a_working_foreign_filter_gets_only_an_alarm_on_its_metric() {
             policy: Some(
                 serde_json::json!({"Version":"2012-10-17","Statement":[policy_statement(&topic_arn(), ACCT)]}).to_string(),
             ),
+            kms_master_key_id: None,
             subscriptions: vec![SubscriptionFacts {
                 arn: format!("{}:abc", topic_arn()),
                 protocol: "email".into(),
@@ -507,6 +508,7 @@ fn our_alarm_in_place_needs_only_the_missing_subscription() {
             policy: Some(
                 serde_json::json!({"Statement":[policy_statement(&topic_arn(), ACCT)]}).to_string(),
             ),
+            kms_master_key_id: None,
             subscriptions: vec![],
         }),
         ..Default::default()
@@ -557,6 +559,7 @@ fn a_complete_alarm_means_nothing_to_do() {
                 protocol: "sms".into(),
                 endpoint: "+1555".into(),
             }],
+            delivery: None,
         }),
     )]);
     let state = TargetState {

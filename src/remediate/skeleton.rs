@@ -8,9 +8,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::facts::{log_group_ref, normalize_log_group_arn, parse_arn};
 use crate::judge::ControlCells;
-use crate::verdict::{Reason, Status};
+use crate::verdict::{ChainResources, Reason, Status};
 
 use super::cells::Cell;
+use super::delivery_steps;
 use super::manual::{self, ManualStep};
 use super::plan::{TargetPlan, Unplanned};
 
@@ -43,14 +44,25 @@ pub struct Skeleton {
     pub unplanned: Vec<Unplanned>,
 }
 
-/// A manual step is one per (account that acts, reason, trail).
+/// A manual step is one per (account that acts, reason, subject): the subject is the trail, or
+/// for a blocked notification the topic, for failing alarm actions the alarm.
 type ManualKey = (String, Reason, Option<String>);
+
+/// The resource a manual step for `reason` is about, when it is not the trail.
+fn delivery_subject(reason: Reason, chain: &ChainResources) -> Option<&str> {
+    match reason {
+        Reason::NotificationBlocked => chain.topic_arn.as_deref(),
+        Reason::AlarmActionFailing => chain.alarm_arn.as_deref(),
+        _ => None,
+    }
+}
 
 /// Groups the failing cells by what fixes them. `org_trails` are the ARNs of organization
 /// trails (their log group is the management account's; their manual steps are run there).
 pub fn skeleton(accounts: &[AccountCells<'_>], org_trails: &BTreeSet<String>) -> Skeleton {
     let mut targets: BTreeMap<String, TargetPlan> = BTreeMap::new();
-    let mut manual_cells: BTreeMap<ManualKey, (String, Vec<Cell>)> = BTreeMap::new();
+    let mut manual_cells: BTreeMap<ManualKey, (String, ChainResources, Vec<Cell>)> =
+        BTreeMap::new();
     let mut unplanned: BTreeMap<(String, Reason), Unplanned> = BTreeMap::new();
     let mut add_unplanned = |account: &str, reason: Reason, region: &str, detail: String| {
         let u = unplanned
@@ -110,7 +122,9 @@ pub fn skeleton(accounts: &[AccountCells<'_>], org_trails: &BTreeSet<String>) ->
                         }
                     }
                     Status::Fail => {
-                        let trail = verdict.chain.trail_arn.clone();
+                        let trail = delivery_subject(verdict.reason, &verdict.chain)
+                            .map(str::to_string)
+                            .or_else(|| verdict.chain.trail_arn.clone());
                         // The account that must act: the trail's owner (an organization trail is
                         // the management account's), else the account itself.
                         let owner_part = trail.as_deref().and_then(parse_arn);
@@ -123,8 +137,8 @@ pub fn skeleton(accounts: &[AccountCells<'_>], org_trails: &BTreeSet<String>) ->
                             .unwrap_or_else(|| account.partition.to_string());
                         manual_cells
                             .entry((owner, verdict.reason, trail))
-                            .or_insert_with(|| (partition, Vec::new()))
-                            .1
+                            .or_insert_with(|| (partition, verdict.chain.clone(), Vec::new()))
+                            .2
                             .push(cell);
                     }
                 }
@@ -139,7 +153,7 @@ pub fn skeleton(accounts: &[AccountCells<'_>], org_trails: &BTreeSet<String>) ->
         .map(|(a, _, _)| a.clone())
         .collect();
     let mut folded: BTreeMap<String, Vec<Cell>> = BTreeMap::new();
-    manual_cells.retain(|(owner, reason, trail), (_, cells)| {
+    manual_cells.retain(|(owner, reason, trail), (_, _, cells)| {
         if *reason == Reason::NoTrail && trail.is_none() && single_region_owners.contains(owner) {
             folded.entry(owner.clone()).or_default().append(cells);
             false
@@ -149,7 +163,7 @@ pub fn skeleton(accounts: &[AccountCells<'_>], org_trails: &BTreeSet<String>) ->
     });
     let mut manual_steps = Vec::new();
     let mut folded_done = BTreeSet::new();
-    for ((owner, reason, trail), (partition, mut cells)) in manual_cells {
+    for ((owner, reason, trail), (partition, chain, mut cells)) in manual_cells {
         if reason == Reason::TrailNotMultiRegion && folded_done.insert(owner.clone()) {
             if let Some(more) = folded.remove(&owner) {
                 cells.extend(more);
@@ -157,14 +171,11 @@ pub fn skeleton(accounts: &[AccountCells<'_>], org_trails: &BTreeSet<String>) ->
         }
         let org = trail.as_ref().is_some_and(|t| org_trails.contains(t));
         cells.sort();
-        manual_steps.push(manual::step(
-            reason,
-            &owner,
-            &partition,
-            trail.as_deref(),
-            org,
-            cells,
-        ));
+        let step = match delivery_steps::step(reason, &owner, &partition, &chain, cells.clone()) {
+            Some(step) => step,
+            None => manual::step(reason, &owner, &partition, trail.as_deref(), org, cells),
+        };
+        manual_steps.push(step);
     }
 
     let mut targets: Vec<TargetPlan> = targets.into_values().collect();

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 use crate::controls::{self, Control};
 use crate::facts::{
-    AlarmFacts, AlarmMetric, Fetched, MetricFilterFacts, MetricTransformation, SubscriptionFacts,
-    TopicFacts,
+    is_sns_managed_key, AlarmFacts, AlarmMetric, Fetched, MetricFilterFacts, MetricTransformation,
+    SubscriptionFacts, TopicFacts,
 };
 use crate::judge::alarm::{sns_topics, usable};
 use crate::judge::chain::pattern_problem;
@@ -46,6 +46,8 @@ pub struct TopicState {
     pub arn: String,
     /// The `Policy` attribute (JSON text).
     pub policy: Option<String>,
+    /// The `KmsMasterKeyId` attribute, when the topic is encrypted.
+    pub kms_master_key_id: Option<String>,
     pub subscriptions: Vec<SubscriptionFacts>,
 }
 
@@ -373,6 +375,23 @@ fn plan_topic(
         }
         Some(topic) => {
             t.notes.push(format!("reuses topic {}", topic.arn));
+            match topic.kms_master_key_id.as_deref() {
+                Some(key) if is_sns_managed_key(key) => {
+                    t.conflicts.push(format!(
+                        "topic {topic_arn} is encrypted with the AWS managed key {key}, which CloudWatch cannot use; \
+                         orgsweep does not change a topic's encryption: see the manual step for NOTIFICATION_BLOCKED \
+                         (a customer managed key CloudWatch may use), or set remediation.topic_name to another topic"
+                    ));
+                    t.incomplete.push(format!(
+                        "alarms cannot publish to {topic_arn} while it is encrypted with {key}"
+                    ));
+                }
+                Some(key) => t.notes.push(format!(
+                    "topic {topic_arn} is encrypted with KMS key {key}: its key policy must let cloudwatch.amazonaws.com \
+                     use it (kms:Decrypt, kms:GenerateDataKey*); the re-check says whether it does"
+                )),
+                None => {}
+            }
             match policy_has_statement(topic.policy.as_deref()) {
                 Ok(true) => {}
                 Ok(false) => t.actions.push(Action::AddTopicPolicyStatement {

@@ -5,6 +5,10 @@
 //! valid CSV of the finished accounts and a summary that says the run is incomplete. At the end
 //! the files are re-read, sorted by account id, and replaced atomically (write, then rename).
 
+pub mod changes;
+pub mod derived;
+pub mod html;
+pub mod ocsf;
 pub mod screen;
 pub mod summary;
 
@@ -130,6 +134,16 @@ impl ReportWriter {
                 .write_record(record)
                 .map_err(|e| io_error(&self.dir.join(FINDINGS), e))?;
         }
+        self.findings
+            .flush()
+            .map_err(|e| io_error(&self.dir.join(FINDINGS), e))
+    }
+
+    /// Flushes the rows written so far (before the derived files read them).
+    pub fn flush(&mut self) -> Result<(), String> {
+        self.matrix
+            .flush()
+            .map_err(|e| io_error(&self.dir.join(MATRIX), e))?;
         self.findings
             .flush()
             .map_err(|e| io_error(&self.dir.join(FINDINGS), e))

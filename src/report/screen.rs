@@ -109,9 +109,36 @@ pub fn render(summary: &Summary, worst: &WorstAccounts, dir: &Path) -> String {
         "API calls: {} ({:.1} per account, {} retries)",
         summary.total_calls, summary.calls_per_account, summary.retries
     );
+    if let Some(c) = &summary.changes {
+        let counts: Vec<String> = c
+            .counts
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "changed since {} ({}): {}",
+            c.since.as_deref().unwrap_or("the earlier run"),
+            c.compared_dir,
+            if counts.is_empty() {
+                "nothing".to_string()
+            } else {
+                counts.join(", ")
+            }
+        );
+        for note in &c.notes {
+            let _ = writeln!(out, "  note: {note}");
+        }
+    }
+    let changes = if summary.changes.is_some() {
+        ", changes.csv"
+    } else {
+        ""
+    };
     let _ = writeln!(
         out,
-        "reports: {}/{{matrix.csv, findings.csv, summary.json}}",
+        "reports: {}/{{matrix.csv, findings.csv, summary.json, report.html, findings.ocsf.jsonl{changes}}}",
         dir.display()
     );
     out

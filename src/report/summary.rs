@@ -37,6 +37,8 @@ pub struct Summary {
     pub calls_per_account: f64,
     /// Accounts in the organization left out because they are not ACTIVE.
     pub inactive_accounts: Vec<String>,
+    /// With `--compare`: what changed since the earlier run (counts per change type, notes).
+    pub changes: Option<super::changes::ChangeSummary>,
 }
 
 /// One control's counts.

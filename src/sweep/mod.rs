@@ -210,11 +210,12 @@ impl Session {
             columns: self.columns.clone(),
             known_enabled: (self.management_account_id() == self.caller.account_id)
                 .then(|| self.management_enabled.clone()),
+            alarm_history_days: self.config.sweep.alarm_history_days,
             ..CollectPlan::default()
         };
         let facts = collect::collect_account(&clients, &self.caller.partition, &plan).await;
         self.counter.absorb(&clients.counter().snapshot());
-        let chains = judge::org_chains(&facts, &self.controls);
+        let chains = judge::org_chains(&facts, &self.controls, &self.config.judge_settings());
         Ok((facts, chains))
     }
 
@@ -236,6 +237,7 @@ impl Session {
                 skip_trails: judge::org_covers_everything(org, &self.controls),
                 org_trail_multi_region: org.iter().any(|c| c.multi_region),
                 known_enabled: None,
+                alarm_history_days: self.config.sweep.alarm_history_days,
             };
             let facts = collect::collect_account(&clients, &self.caller.partition, &plan).await;
             self.counter.absorb(&clients.counter().snapshot());
@@ -255,7 +257,13 @@ impl Session {
         };
         match result {
             Ok(facts) => {
-                let verdicts = judge::judge_account(&facts, org, &self.columns, &self.controls);
+                let verdicts = judge::judge_account(
+                    &facts,
+                    org,
+                    &self.columns,
+                    &self.controls,
+                    &self.config.judge_settings(),
+                );
                 (Some(facts), row(account, verdicts))
             }
             Err(f) => (None, row(account, self.every_cell(|| Verdict::error(&f)))),

@@ -540,10 +540,13 @@ pub fn expected_resources(reason: &str, made: &ChainResources) -> [String; 5] {
         | "NO_MANAGEMENT_EVENTS"
         | "NO_GLOBAL_SERVICE_EVENTS"
         | "NO_CLOUDWATCH_LOGS" => 1,
-        "LOG_GROUP_MISSING" | "NO_METRIC_FILTER" => 2,
+        "LOG_GROUP_MISSING" | "LOGS_DELIVERY_FAILING" | "NO_METRIC_FILTER" => 2,
         "PATTERN_INVALID" | "PATTERN_TOO_NARROW" | "NO_ALARM" => 3,
         "ALARM_CANNOT_FIRE" | "ALARM_ACTIONS_DISABLED" | "NO_ALARM_ACTION" => 4,
-        "NO_CONFIRMED_SUBSCRIPTION" | "COMPLIANT" => 5,
+        "NO_CONFIRMED_SUBSCRIPTION"
+        | "NOTIFICATION_BLOCKED"
+        | "ALARM_ACTION_FAILING"
+        | "COMPLIANT" => 5,
         other => panic!("no resource depth for {other}"),
     };
     let all = [
@@ -838,7 +841,7 @@ pub const SEVENTEEN_REGIONS: &[&str] = &[
 /// organization listing, the management account's DescribeRegions and its own chain), so the
 /// difference is exactly what the member adds, AssumeRole included.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_compliant_member_with_17_regions_costs_ten_calls() {
+async fn a_compliant_member_with_17_regions_costs_eleven_calls() {
     let moto = Moto::start();
     let ids = org_with_members(&moto, &["compliant"]).await;
     let member = moto.account(&ids[0]).await;
@@ -879,6 +882,7 @@ async fn a_compliant_member_with_17_regions_costs_ten_calls() {
         "CloudWatch Logs:DescribeMetricFilters",
         "CloudWatch:DescribeAlarms",
         "SNS:ListSubscriptionsByTopic",
+        "SNS:GetTopicAttributes",
     ]
     .into_iter()
     .map(|op| (op.to_string(), 1))

@@ -9,11 +9,17 @@
 //! The organization (management + 2 members, `--regions us-east-1,eu-west-1`) is chosen so that
 //! each conditional call is made by some account and skipped by another:
 //! - management: a compliant chain whose alarm is a metric-math alarm: `DescribeAlarms` (once
-//!   per region, for every control) finds it, and its topic is read (`ListSubscriptionsByTopic`):
-//!   every check action.
-//! - member `compliant`: a compliant chain with a plain metric alarm: the same calls.
+//!   per region, for every control) finds it, and its topic is read (`ListSubscriptionsByTopic`,
+//!   `GetTopicAttributes`); the topic is encrypted with a customer key named by its alias
+//!   (`kms:DescribeKey`, `kms:GetKeyPolicy`), and `--alarm-history 7` reads the alarm's
+//!   actions (`DescribeAlarmHistory`): every check action.
+//! - member `compliant`: the same with a plain metric alarm: the same calls.
 //! - member `no-alarm`: the chain stops at the metric filter: `DescribeAlarms` is called (the
-//!   group has a filter), `ListSubscriptionsByTopic` never is (no usable alarm).
+//!   group has a filter), no topic, key or alarm history is read (no usable alarm).
+//!
+//! moto does not implement `DescribeAlarmHistory` (HTTP 500 once auth lets it through): the
+//! sweep talks through the fault proxy, which stands in an empty history for a 5xx only, so a
+//! denial is still moto's own 403.
 //!
 //! How auth mode is driven (moto 5.2.5, moto/core/authorization.py, moto/iam/access_control.py,
 //! moto/moto_api/_internal/responses.py):
@@ -39,8 +45,11 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 
+use crate::support::fault_proxy::{FaultProxy, Rule};
 use crate::support::seed::{self, NewAccount};
-use crate::support::{seed_chain, Break, ChainSpec, Emulator, Moto, MANAGEMENT_ACCOUNT_ID};
+use crate::support::{
+    seed_chain, Break, ChainSpec, Emulator, Moto, TopicKey, MANAGEMENT_ACCOUNT_ID,
+};
 
 const REGIONS: &str = "us-east-1,eu-west-1";
 const ROLE: &str = "OrgSweepRole";
@@ -131,11 +140,16 @@ async fn reset_auth(em: &Emulator, body: &str) {
     assert!(raw.starts_with("HTTP/1.1 200"), "reset-auth {body}: {raw}");
 }
 
-/// The seeded organization and the management caller's key.
+/// An empty `DescribeAlarmHistory` answer, which moto does not implement: the proxy gives it
+/// where moto fails with a 5xx, so a denial (403) still comes from moto's auth mode.
+const EMPTY_ALARM_HISTORY: &str = r#"<DescribeAlarmHistoryResponse xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/"><DescribeAlarmHistoryResult><AlarmHistoryItems/></DescribeAlarmHistoryResult><ResponseMetadata><RequestId>least-privilege</RequestId></ResponseMetadata></DescribeAlarmHistoryResponse>"#;
+
+/// The seeded organization, the management caller's key, and the proxy orgsweep talks through.
 struct Org {
     compliant: String,
     no_alarm: String,
     key: (String, String),
+    proxy: FaultProxy,
 }
 
 impl Org {
@@ -157,14 +171,23 @@ async fn seed_org(em: &Emulator) -> Org {
     )
     .await;
     let management = em.management();
+    // Topics encrypted with a customer key named by its alias: DescribeKey, then GetKeyPolicy.
+    let encrypted = TopicKey::Customer { cloudwatch: true };
     seed_chain(
         em,
         &management,
-        &ChainSpec::compliant("us-east-1").math_alarm(),
+        &ChainSpec::compliant("us-east-1")
+            .math_alarm()
+            .topic_key(encrypted),
     )
     .await;
     let compliant = em.account(&ids[0]).await;
-    seed_chain(em, &compliant, &ChainSpec::compliant("us-east-1")).await;
+    seed_chain(
+        em,
+        &compliant,
+        &ChainSpec::compliant("us-east-1").topic_key(encrypted),
+    )
+    .await;
     let no_alarm = em.account(&ids[1]).await;
     seed_chain(
         em,
@@ -193,10 +216,17 @@ async fn seed_org(em: &Emulator) -> Org {
             .unwrap();
     }
     let key = seed::create_management_user_key(em, USER).await;
+    let proxy = FaultProxy::start(
+        em.endpoint(),
+        vec![Rule::stand_in(EMPTY_ALARM_HISTORY).operation("DescribeAlarmHistory")],
+        1,
+    )
+    .await;
     Org {
         compliant: ids[0].clone(),
         no_alarm: ids[1].clone(),
         key,
+        proxy,
     }
 }
 
@@ -261,9 +291,10 @@ impl Run {
     }
 }
 
-/// `orgsweep check` as the management user, assuming `role` in the members.
-async fn check(em: &Emulator, org: &Org, role: &str, out_dir: &Path) -> Run {
-    let mut cmd = em.command(env!("CARGO_BIN_EXE_orgsweep"));
+/// `orgsweep check --alarm-history 7` as the management user, assuming `role` in the members,
+/// through the proxy (which stands in for moto's missing `DescribeAlarmHistory`).
+async fn check(_em: &Emulator, org: &Org, role: &str, out_dir: &Path) -> Run {
+    let mut cmd = org.proxy.emulator().command(env!("CARGO_BIN_EXE_orgsweep"));
     cmd.env("AWS_ACCESS_KEY_ID", &org.key.0)
         .env("AWS_SECRET_ACCESS_KEY", &org.key.1)
         .args([
@@ -273,6 +304,8 @@ async fn check(em: &Emulator, org: &Org, role: &str, out_dir: &Path) -> Run {
             REGIONS,
             "--role-name",
             role,
+            "--alarm-history",
+            "7",
             "--output-dir",
         ])
         .arg(out_dir);
@@ -413,7 +446,12 @@ async fn check_policy_is_enough_and_every_action_is_needed() {
             .members()
             .into_iter()
             .filter(|id| match action.as_str() {
-                "sns:ListSubscriptionsByTopic" => *id == org.compliant,
+                // Only `compliant` has an alarm, hence a topic and a key.
+                "sns:ListSubscriptionsByTopic"
+                | "sns:GetTopicAttributes"
+                | "kms:DescribeKey"
+                | "kms:GetKeyPolicy"
+                | "cloudwatch:DescribeAlarmHistory" => *id == org.compliant,
                 _ => true,
             })
             .collect();

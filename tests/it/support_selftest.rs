@@ -73,6 +73,18 @@ async fn every_break_seeds_and_reads_back_as_intended() {
                 assert_eq!(fields[1].field(), "readOnly");
                 assert_eq!(fields[1].equals(), ["true"]);
             }
+            Break::SignInEventsExcluded => {
+                assert!(selectors.event_selectors().is_empty());
+                let fields = selectors.advanced_event_selectors()[0].field_selectors();
+                assert_eq!(fields[1].field(), "eventSource");
+                assert_eq!(fields[1].not_equals(), ["signin.amazonaws.com"]);
+            }
+            Break::KmsEventsExcluded => {
+                assert_eq!(
+                    selectors.event_selectors()[0].exclude_management_event_sources(),
+                    ["kms.amazonaws.com"]
+                );
+            }
             _ => {
                 let s = &selectors.event_selectors()[0];
                 let want = if *b == Break::ReadOnlySelectors {
@@ -164,6 +176,46 @@ async fn every_break_seeds_and_reads_back_as_intended() {
                 assert!(arn.starts_with("arn:aws:sns:"), "confirmed at once: {arn}");
             }
         }
+        if *b == Break::TopicDeleted {
+            continue;
+        }
+        let attributes = sns
+            .get_topic_attributes()
+            .topic_arn(chain.topic_arn.as_deref().unwrap())
+            .send()
+            .await
+            .unwrap();
+        let attributes = attributes.attributes().unwrap();
+        let key = attributes.get("KmsMasterKeyId").map(String::as_str);
+        match b {
+            Break::SnsManagedKey => assert_eq!(key, Some("alias/aws/sns")),
+            Break::KeyWithCloudWatch | Break::KeyWithoutCloudWatch => {
+                let alias = key.unwrap();
+                let kms = account.kms(HOME);
+                let meta = kms.describe_key().key_id(alias).send().await.unwrap();
+                let arn = meta.key_metadata().unwrap().arn().unwrap().to_string();
+                let policy = kms
+                    .get_key_policy()
+                    .key_id(&arn)
+                    .policy_name("default")
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    policy
+                        .policy()
+                        .unwrap()
+                        .contains("cloudwatch.amazonaws.com"),
+                    *b == Break::KeyWithCloudWatch
+                );
+            }
+            _ => assert_eq!(key, None, "{b:?}"),
+        }
+        assert_eq!(
+            attributes["Policy"].contains("NoServicePublish"),
+            *b == Break::TopicPolicyDenies,
+            "{b:?}"
+        );
     }
 }
 

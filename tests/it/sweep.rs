@@ -519,4 +519,19 @@ async fn an_interrupted_run_leaves_valid_files() {
         regions.sort();
         assert_eq!(regions, columns, "{id}");
     }
+
+    // The derived files are written for the finished accounts too: the page says it is
+    // partial (its data carries `complete: false` and the signal), and there is one OCSF
+    // finding per finding row.
+    let page = read(&out, "report.html");
+    assert!(
+        page.contains("\"complete\":false") && page.contains("\"interrupted\":\"SIGINT\""),
+        "report.html does not say it is partial"
+    );
+    assert!(
+        !page.contains("/*ORGSWEEP_DATA*/null"),
+        "report.html has no data"
+    );
+    let ocsf = read(&out, "findings.ocsf.jsonl");
+    assert_eq!(ocsf.lines().count(), findings.len());
 }

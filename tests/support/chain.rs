@@ -38,6 +38,64 @@ pub enum TopicState {
     Deleted,
 }
 
+/// How the alarm's topic is encrypted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TopicKey {
+    None,
+    /// The AWS managed `alias/aws/sns`, which CloudWatch cannot use.
+    SnsManaged,
+    /// A customer managed key, named on the topic by its alias; its policy lets
+    /// `cloudwatch.amazonaws.com` use it or not.
+    Customer {
+        cloudwatch: bool,
+    },
+}
+
+/// A key policy: the account's root, and CloudWatch when `cloudwatch`.
+pub fn key_policy(account_id: &str, cloudwatch: bool) -> String {
+    let mut statements = vec![serde_json::json!({
+        "Sid": "EnableIAMPolicies",
+        "Effect": "Allow",
+        "Principal": { "AWS": format!("arn:aws:iam::{account_id}:root") },
+        "Action": "kms:*",
+        "Resource": "*"
+    })];
+    if cloudwatch {
+        statements.push(serde_json::json!({
+            "Sid": "AllowCloudWatchAlarms",
+            "Effect": "Allow",
+            "Principal": { "Service": "cloudwatch.amazonaws.com" },
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "Resource": "*"
+        }));
+    }
+    serde_json::json!({ "Version": "2012-10-17", "Statement": statements }).to_string()
+}
+
+/// A topic policy that keeps CloudWatch from publishing (and lets the owner do the rest).
+pub fn denying_topic_policy(topic_arn: &str, account_id: &str) -> String {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "OwnerAccess",
+                "Effect": "Allow",
+                "Principal": { "AWS": format!("arn:aws:iam::{account_id}:root") },
+                "Action": "sns:*",
+                "Resource": topic_arn
+            },
+            {
+                "Sid": "NoServicePublish",
+                "Effect": "Deny",
+                "Principal": { "Service": "cloudwatch.amazonaws.com" },
+                "Action": "sns:Publish",
+                "Resource": topic_arn
+            }
+        ]
+    })
+    .to_string()
+}
+
 /// Which kind of alarm to put on the filter's metric.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AlarmKind {
@@ -80,6 +138,9 @@ pub struct ChainSpec {
     /// Put the topic in `AlarmActions`.
     pub alarm_action: bool,
     pub topic: TopicState,
+    pub topic_key: TopicKey,
+    /// Give the topic a policy that denies CloudWatch the publish.
+    pub topic_policy_denies: bool,
 }
 
 impl ChainSpec {
@@ -113,6 +174,8 @@ impl ChainSpec {
             actions_enabled: true,
             alarm_action: true,
             topic: TopicState::Subscribed,
+            topic_key: TopicKey::None,
+            topic_policy_denies: false,
         }
     }
 
@@ -221,6 +284,14 @@ impl ChainSpec {
         self.topic = TopicState::Deleted;
         self
     }
+    pub fn topic_key(mut self, key: TopicKey) -> Self {
+        self.topic_key = key;
+        self
+    }
+    pub fn topic_policy_denies(mut self) -> Self {
+        self.topic_policy_denies = true;
+        self
+    }
 
     pub fn trail_name(&self) -> String {
         format!("{}-trail", self.prefix)
@@ -236,6 +307,9 @@ impl ChainSpec {
     }
     pub fn topic_name(&self) -> String {
         format!("{}-security-alarms", self.prefix)
+    }
+    pub fn key_alias(&self) -> String {
+        format!("alias/{}-alarms", self.prefix)
     }
     /// Bucket names are global across accounts in moto, as in S3.
     pub fn bucket_name(&self, account_id: &str) -> String {
@@ -325,6 +399,32 @@ pub async fn seed_chain(em: &Emulator, account: &Account, spec: &ChainSpec) -> C
     let topic_arn = account
         .create_topic(region, &spec.topic_name(), subscriptions)
         .await;
+    match spec.topic_key {
+        TopicKey::None => {}
+        TopicKey::SnsManaged => {
+            account
+                .set_topic_attribute(&topic_arn, "KmsMasterKeyId", "alias/aws/sns")
+                .await
+        }
+        TopicKey::Customer { cloudwatch } => {
+            let alias = spec.key_alias();
+            account
+                .create_key(region, &key_policy(&account.id, cloudwatch), Some(&alias))
+                .await;
+            account
+                .set_topic_attribute(&topic_arn, "KmsMasterKeyId", &alias)
+                .await;
+        }
+    }
+    if spec.topic_policy_denies {
+        account
+            .set_topic_attribute(
+                &topic_arn,
+                "Policy",
+                &denying_topic_policy(&topic_arn, &account.id),
+            )
+            .await;
+    }
     if spec.topic == TopicState::Deleted {
         account.delete_topic(&topic_arn).await;
     }
@@ -389,6 +489,18 @@ pub enum Break {
     NoAlarmAction,
     TopicWithoutSubscription,
     TopicDeleted,
+    /// Classic selectors leave out kms.amazonaws.com: console sign-ins are still recorded.
+    KmsEventsExcluded,
+    /// Advanced selectors leave out signin.amazonaws.com: NO_MANAGEMENT_EVENTS.
+    SignInEventsExcluded,
+    /// The topic is encrypted with `alias/aws/sns`: NOTIFICATION_BLOCKED.
+    SnsManagedKey,
+    /// A customer key CloudWatch may use: COMPLIANT.
+    KeyWithCloudWatch,
+    /// A customer key whose policy leaves CloudWatch out: NOTIFICATION_BLOCKED.
+    KeyWithoutCloudWatch,
+    /// A topic policy that denies CloudWatch the publish: NOTIFICATION_BLOCKED.
+    TopicPolicyDenies,
 }
 
 impl Break {
@@ -413,6 +525,12 @@ impl Break {
         Break::NoAlarmAction,
         Break::TopicWithoutSubscription,
         Break::TopicDeleted,
+        Break::KmsEventsExcluded,
+        Break::SignInEventsExcluded,
+        Break::SnsManagedKey,
+        Break::KeyWithCloudWatch,
+        Break::KeyWithoutCloudWatch,
+        Break::TopicPolicyDenies,
     ];
 
     pub fn apply(self, spec: ChainSpec) -> ChainSpec {
@@ -445,20 +563,37 @@ impl Break {
             Break::NoAlarmAction => spec.without_alarm_action(),
             Break::TopicWithoutSubscription => spec.topic_without_subscription(),
             Break::TopicDeleted => spec.topic_deleted(),
+            Break::KmsEventsExcluded => {
+                spec.selectors(Selectors::ClassicExcluding(
+                    vec!["kms.amazonaws.com".into()],
+                ))
+            }
+            Break::SignInEventsExcluded => spec.selectors(Selectors::AdvancedExcluding(vec![
+                "signin.amazonaws.com".into(),
+            ])),
+            Break::SnsManagedKey => spec.topic_key(TopicKey::SnsManaged),
+            Break::KeyWithCloudWatch => spec.topic_key(TopicKey::Customer { cloudwatch: true }),
+            Break::KeyWithoutCloudWatch => spec.topic_key(TopicKey::Customer { cloudwatch: false }),
+            Break::TopicPolicyDenies => spec.topic_policy_denies(),
         }
     }
 
     /// `(status, reason)` a correct sweep reports in the chain's home region.
     pub fn verdict(self) -> (&'static str, &'static str) {
         match self {
-            Break::None | Break::ReorderedPattern | Break::BroaderPattern => ("PASS", "COMPLIANT"),
+            Break::None
+            | Break::ReorderedPattern
+            | Break::BroaderPattern
+            | Break::KmsEventsExcluded
+            | Break::KeyWithCloudWatch => ("PASS", "COMPLIANT"),
             Break::NoTrail => ("FAIL", "NO_TRAIL"),
             Break::SingleRegion => ("FAIL", "TRAIL_NOT_MULTI_REGION"),
             Break::NotLogging => ("FAIL", "TRAIL_NOT_LOGGING"),
             Break::ReadOnlySelectors
             | Break::NoManagementSelectors
             | Break::AdvancedReadOnly
-            | Break::NoSelectors => ("FAIL", "NO_MANAGEMENT_EVENTS"),
+            | Break::NoSelectors
+            | Break::SignInEventsExcluded => ("FAIL", "NO_MANAGEMENT_EVENTS"),
             Break::NoCloudWatchLogs => ("FAIL", "NO_CLOUDWATCH_LOGS"),
             Break::LogGroupMissing => ("FAIL", "LOG_GROUP_MISSING"),
             Break::NoMetricFilter => ("FAIL", "NO_METRIC_FILTER"),
@@ -468,6 +603,9 @@ impl Break {
             Break::NoAlarmAction => ("FAIL", "NO_ALARM_ACTION"),
             Break::TopicWithoutSubscription | Break::TopicDeleted => {
                 ("FAIL", "NO_CONFIRMED_SUBSCRIPTION")
+            }
+            Break::SnsManagedKey | Break::KeyWithoutCloudWatch | Break::TopicPolicyDenies => {
+                ("FAIL", "NOTIFICATION_BLOCKED")
             }
         }
     }

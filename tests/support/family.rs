@@ -70,6 +70,8 @@ pub struct FamilySpec {
     pub home_region: String,
     pub prefix: String,
     pub organization: bool,
+    /// The trail's event selectors (classic `All` unless set).
+    pub selectors: Selectors,
     /// `(control id, how it is broken)`, in table order; a control not listed is left out.
     pub controls: Vec<(String, LinkBreak)>,
 }
@@ -81,6 +83,7 @@ impl FamilySpec {
             home_region: home_region.to_string(),
             prefix: "fam".into(),
             organization: false,
+            selectors: Selectors::all(),
             controls: controls::table()
                 .iter()
                 .map(|c| (c.id.clone(), LinkBreak::None))
@@ -112,6 +115,11 @@ impl FamilySpec {
 
     pub fn organization_trail(mut self) -> FamilySpec {
         self.organization = true;
+        self
+    }
+
+    pub fn selectors(mut self, selectors: Selectors) -> FamilySpec {
+        self.selectors = selectors;
         self
     }
 
@@ -159,7 +167,7 @@ pub async fn seed_family(em: &Emulator, account: &Account, spec: &FamilySpec) ->
                 logging: true,
                 include_global_events: true,
                 organization: spec.organization,
-                selectors: Selectors::all(),
+                selectors: spec.selectors.clone(),
                 log_group_arn: Some(log_group_arn.clone()),
                 role_arn: Some(format!(
                     "arn:aws:iam::{}:role/CloudTrail_CloudWatchLogs_Role",

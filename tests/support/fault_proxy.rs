@@ -11,7 +11,10 @@
 //! - AccessDenied, HTTP 403, in the protocol's shape (`AccessDeniedException` / `AccessDenied`);
 //! - added latency (a uniform draw in a range; the request is then forwarded or faulted by the
 //!   next matching rule);
-//! - a connection reset (TCP RST, no answer).
+//! - a connection reset (TCP RST, no answer);
+//! - a rewritten answer, for what moto cannot produce: members merged into the emulator's JSON
+//!   answer (`GetTrailStatus` delivery errors), or a stand-in XML answer where the emulator
+//!   fails with a 5xx (`DescribeAlarmHistory`, which it does not implement).
 //!
 //! Rules match on service (the signing name of the `Authorization` credential scope: `sts`,
 //! `cloudtrail`, `logs`, `monitoring`, `sns`, `ec2`, `organizations`), operation
@@ -55,6 +58,13 @@ pub enum Fault {
     Latency(RangeInclusive<u64>),
     /// Resets the connection (TCP RST) without answering.
     Reset,
+    /// Forwards, then merges these members into the emulator's JSON answer (when it is a 2xx
+    /// object): what moto cannot produce, such as the delivery error of `GetTrailStatus`.
+    PatchJson(serde_json::Value),
+    /// Forwards, and when the emulator fails with a 5xx (an operation it does not implement,
+    /// such as `DescribeAlarmHistory`) answers 200 with this XML body instead. A denial (403)
+    /// passes through, so auth mode still decides.
+    StandIn(String),
 }
 
 impl Fault {
@@ -66,6 +76,8 @@ impl Fault {
             Fault::AccessDenied => "access_denied".into(),
             Fault::Latency(_) => "latency".into(),
             Fault::Reset => "reset".into(),
+            Fault::PatchJson(_) => "patch_json".into(),
+            Fault::StandIn(_) => "stand_in".into(),
         }
     }
 }
@@ -111,6 +123,12 @@ impl Rule {
     }
     pub fn reset() -> Rule {
         Rule::new(Fault::Reset)
+    }
+    pub fn patch_json(members: serde_json::Value) -> Rule {
+        Rule::new(Fault::PatchJson(members))
+    }
+    pub fn stand_in(xml: impl Into<String>) -> Rule {
+        Rule::new(Fault::StandIn(xml.into()))
     }
     /// Signing name: `sts`, `cloudtrail`, `logs`, `monitoring`, `sns`, `ec2`, `organizations`.
     pub fn service(mut self, service: &str) -> Rule {
@@ -165,11 +183,11 @@ impl ProxyStats {
     pub fn faults_of(&self, label: &str) -> u64 {
         self.faults.get(label).copied().unwrap_or(0)
     }
-    /// Injected faults, latency excluded.
+    /// Injected faults, latency and rewritten answers excluded.
     pub fn errors_injected(&self) -> u64 {
         self.faults
             .iter()
-            .filter(|(k, _)| k.as_str() != "latency")
+            .filter(|(k, _)| !["latency", "patch_json", "stand_in"].contains(&k.as_str()))
             .map(|(_, v)| v)
             .sum()
     }
@@ -471,11 +489,16 @@ async fn serve(stream: TcpStream, state: Arc<Mutex<State>>) -> std::io::Result<(
             (faults, s.upstream.clone())
         };
         let mut answer = None;
+        let mut rewrite = None;
         for fault in faults {
             match fault {
                 Fault::Latency(range) => {
                     let ms = state.lock().unwrap().rng.in_range(&range);
                     tokio::time::sleep(Duration::from_millis(ms)).await;
+                }
+                Fault::PatchJson(_) | Fault::StandIn(_) => {
+                    rewrite = Some(fault);
+                    break;
                 }
                 Fault::Reset => {
                     let stream = reader
@@ -506,7 +529,10 @@ async fn serve(stream: TcpStream, state: Arc<Mutex<State>>) -> std::io::Result<(
                     learn_key(&state, &info, &response);
                 }
                 let (status, reason) = parse_status(&response.start_line)?;
-                encode_response(status, &reason, &response.headers, &response.body)
+                match rewrite {
+                    Some(fault) => rewritten(&fault, status, &reason, &response),
+                    None => encode_response(status, &reason, &response.headers, &response.body),
+                }
             }
         };
         write.write_all(&bytes).await?;
@@ -517,6 +543,28 @@ async fn serve(stream: TcpStream, state: Arc<Mutex<State>>) -> std::io::Result<(
         if close {
             return Ok(());
         }
+    }
+}
+
+/// The emulator's answer as a post-forward rule rewrites it.
+fn rewritten(fault: &Fault, status: u16, reason: &str, response: &Message) -> Vec<u8> {
+    match fault {
+        Fault::PatchJson(members) if (200..300).contains(&status) => {
+            let mut body: serde_json::Value =
+                serde_json::from_slice(&response.body).unwrap_or(serde_json::json!({}));
+            if let (Some(body), Some(members)) = (body.as_object_mut(), members.as_object()) {
+                for (k, v) in members {
+                    body.insert(k.clone(), v.clone());
+                }
+            }
+            let bytes = serde_json::to_vec(&body).unwrap_or_default();
+            encode_response(status, reason, &response.headers, &bytes)
+        }
+        Fault::StandIn(xml) if status >= 500 => {
+            let headers = vec![("Content-Type".to_string(), "text/xml".to_string())];
+            encode_response(200, "OK", &headers, xml.as_bytes())
+        }
+        _ => encode_response(status, reason, &response.headers, &response.body),
     }
 }
 
@@ -740,7 +788,9 @@ fn fault_response(fault: &Fault, info: &RequestInfo, request_id: &str) -> Vec<u8
             ),
             true,
         ),
-        Fault::Latency(_) | Fault::Reset => unreachable!("not an answer"),
+        Fault::Latency(_) | Fault::Reset | Fault::PatchJson(_) | Fault::StandIn(_) => {
+            unreachable!("not an answer of its own")
+        }
     };
     let mut headers = vec![("x-amzn-RequestId".to_string(), request_id.to_string())];
     let body = if info.json {

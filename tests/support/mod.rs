@@ -13,6 +13,6 @@ pub mod http;
 pub mod moto;
 pub mod seed;
 
-pub use chain::{seed_chain, Break, ChainResources, ChainSpec, CIS_PATTERN};
+pub use chain::{seed_chain, Break, ChainResources, ChainSpec, TopicKey, CIS_PATTERN};
 pub use moto::{Emulator, Moto, MANAGEMENT_ACCOUNT_ID};
 pub use seed::{Account, NewAccount, OrgSeed, Selectors};

@@ -36,6 +36,13 @@
 //! - SNS: `Subscribe` confirms at once (a real ARN, never `PendingConfirmation`), any protocol
 //!   and endpoint; `CreateTopic` of an existing name returns the same ARN; after `DeleteTopic`,
 //!   `GetTopicAttributes` and `ListSubscriptionsByTopic` fail with `NotFound`.
+//!   `GetTopicAttributes` returns `KmsMasterKeyId` exactly as set (moto checks no key) and
+//!   `SubscriptionsConfirmed`/`SubscriptionsPending` always `0` (so orgsweep lists them).
+//! - KMS: `GetKeyPolicy` answers only with `PolicyName` `default`; `DescribeKey` resolves an
+//!   alias (`KeyManager` `CUSTOMER`); there is no `alias/aws/sns` key (`NotFoundException`).
+//! - CloudWatch `DescribeAlarmHistory` is not implemented (HTTP 500): the fault proxy's
+//!   stand-in answers it. `GetTrailStatus` never reports a CloudWatch Logs delivery error:
+//!   the proxy patches one in.
 //! - EC2 `DescribeRegions` (with or without `AllRegions`) returns the same 38 regions in every
 //!   account: 34 of partition `aws`, `us-gov-east-1`, `us-gov-west-1`, `cn-north-1`,
 //!   `cn-northwest-1`; [`MOTO_NOT_OPTED_IN`] lists the 14 with `OptInStatus: not-opted-in`, every
@@ -252,6 +259,10 @@ pub enum Selectors {
     Advanced { read_only: Option<bool> },
     /// Advanced selector for S3 data events only (no management events).
     AdvancedDataOnly,
+    /// Classic `All` with management events, minus these sources (`ExcludeManagementEventSources`).
+    ClassicExcluding(Vec<String>),
+    /// Advanced `eventCategory = Management` with `eventSource NotEquals` these sources.
+    AdvancedExcluding(Vec<String>),
 }
 
 impl Selectors {
@@ -348,6 +359,7 @@ impl Account {
     regional_client!(cloudwatch, aws_sdk_cloudwatch);
     regional_client!(sns, aws_sdk_sns);
     regional_client!(ec2, aws_sdk_ec2);
+    regional_client!(kms, aws_sdk_kms);
 
     pub fn iam(&self) -> aws_sdk_iam::Client {
         aws_sdk_iam::Client::new(&self.config)
@@ -427,6 +439,27 @@ impl Account {
                         .expect("advanced selector"),
                 )
             }
+            Selectors::ClassicExcluding(sources) => request.event_selectors(
+                EventSelector::builder()
+                    .read_write_type(ReadWriteType::All)
+                    .include_management_events(true)
+                    .set_exclude_management_event_sources(Some(sources.clone()))
+                    .build(),
+            ),
+            Selectors::AdvancedExcluding(sources) => request.advanced_event_selectors(
+                AdvancedEventSelector::builder()
+                    .name("management-without-some-sources")
+                    .field_selectors(field("eventCategory", "Management"))
+                    .field_selectors(
+                        AdvancedFieldSelector::builder()
+                            .field("eventSource")
+                            .set_not_equals(Some(sources.clone()))
+                            .build()
+                            .expect("field selector"),
+                    )
+                    .build()
+                    .expect("advanced selector"),
+            ),
             Selectors::AdvancedDataOnly => request.advanced_event_selectors(
                 AdvancedEventSelector::builder()
                     .name("s3-data")
@@ -500,6 +533,38 @@ impl Account {
             );
         }
         arn
+    }
+
+    /// Creates a customer managed KMS key with `policy` (and `alias`, e.g. `alias/alarms`);
+    /// returns its ARN.
+    pub async fn create_key(&self, region: &str, policy: &str, alias: Option<&str>) -> String {
+        let kms = self.kms(region);
+        let out = expect_ok!("CreateKey", kms.create_key().policy(policy).send());
+        let meta = out.key_metadata().expect("key metadata");
+        if let Some(alias) = alias {
+            expect_ok!(
+                format!("CreateAlias {alias}"),
+                kms.create_alias()
+                    .alias_name(alias)
+                    .target_key_id(meta.key_id())
+                    .send()
+            );
+        }
+        meta.arn().expect("key ARN").to_string()
+    }
+
+    /// Sets one attribute of a topic (`KmsMasterKeyId`, `Policy`, ...).
+    pub async fn set_topic_attribute(&self, topic_arn: &str, name: &str, value: &str) {
+        let region = topic_arn.split(':').nth(3).expect("topic ARN region");
+        expect_ok!(
+            format!("SetTopicAttributes {name}"),
+            self.sns(region)
+                .set_topic_attributes()
+                .topic_arn(topic_arn)
+                .attribute_name(name)
+                .attribute_value(value)
+                .send()
+        );
     }
 
     /// Deletes a topic by ARN (the region is read from the ARN).

@@ -1,0 +1,643 @@
+//! What changed since an earlier run (`--compare DIR`): the cells whose status or reason is not
+//! what it was, as `changes.csv`, with counts for summary.json, report.html and the closing
+//! screen.
+//!
+//! The earlier run is read from its own files: findings.csv (either layout — with a `control`
+//! column, or the one before the controls family, which holds console authentication failures
+//! only) and summary.json (whether it was complete, when it started, what it checked). What
+//! cannot be compared is said, not guessed: cells outside the earlier run's scope (a control or
+//! region it did not check, an account it did not finish) are neither ADDED nor REMOVED.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::csv_safe::neutralise;
+use crate::verdict::{Reason, Status};
+
+pub const CHANGES: &str = "changes.csv";
+
+pub const CHANGES_HEADER: [&str; 9] = [
+    "account_id",
+    "account_name",
+    "region",
+    "control",
+    "before_status",
+    "before_reason",
+    "after_status",
+    "after_reason",
+    "change",
+];
+
+/// How one cell changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Change {
+    NewFail,
+    Fixed,
+    NewError,
+    ErrorCleared,
+    ReasonChanged,
+    Added,
+    Removed,
+}
+
+impl Change {
+    pub const ALL: [Change; 7] = [
+        Change::NewFail,
+        Change::Fixed,
+        Change::NewError,
+        Change::ErrorCleared,
+        Change::ReasonChanged,
+        Change::Added,
+        Change::Removed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Change::NewFail => "NEW_FAIL",
+            Change::Fixed => "FIXED",
+            Change::NewError => "NEW_ERROR",
+            Change::ErrorCleared => "ERROR_CLEARED",
+            Change::ReasonChanged => "REASON_CHANGED",
+            Change::Added => "ADDED",
+            Change::Removed => "REMOVED",
+        }
+    }
+}
+
+/// The change between a cell's earlier and current (status, reason); `None` when unchanged.
+pub fn classify(before: (Status, Reason), after: (Status, Reason)) -> Option<Change> {
+    use Status::*;
+    if before == after {
+        return None;
+    }
+    Some(match (before.0, after.0) {
+        (b, Error) if b != Error => Change::NewError,
+        (Error, a) if a != Error && a != Fail => Change::ErrorCleared,
+        (b, Fail) if b != Fail => Change::NewFail,
+        (Fail, Pass) => Change::Fixed,
+        _ => Change::ReasonChanged,
+    })
+}
+
+/// Why an earlier directory cannot be compared with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompareError {
+    pub dir: PathBuf,
+    pub message: String,
+}
+
+impl std::fmt::Display for CompareError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "--compare {}: {}", self.dir.display(), self.message)
+    }
+}
+
+/// The earlier run, as far as comparing needs it.
+#[derive(Debug, Default)]
+pub struct Earlier {
+    pub dir: PathBuf,
+    /// When it started (its summary.json), if known.
+    pub since: Option<String>,
+    pub complete: bool,
+    /// What it could check: a cell outside these is not compared.
+    pub controls: BTreeSet<String>,
+    pub regions: BTreeSet<String>,
+    /// Accounts it has cells of.
+    pub accounts: BTreeSet<String>,
+    /// (account, region, control) → (account name, status, reason).
+    pub cells: HashMap<(String, String, String), (String, Status, Reason)>,
+    /// What could not be compared, in words.
+    pub notes: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct EarlierSummary {
+    started_at: Option<String>,
+    complete: Option<bool>,
+    accounts_done: Option<usize>,
+    accounts_selected: Option<usize>,
+    controls_checked: Option<Vec<String>>,
+    regions: Option<Vec<String>>,
+}
+
+/// Reads an earlier report directory. A directory that does not exist, cannot be read, or is not
+/// an orgsweep report is an error naming it and what is wrong.
+pub fn read_earlier(dir: &Path) -> Result<Earlier, CompareError> {
+    let err = |message: String| CompareError {
+        dir: dir.to_path_buf(),
+        message,
+    };
+    if !dir.is_dir() {
+        return Err(err("there is no such directory".into()));
+    }
+    let findings = dir.join(crate::report::FINDINGS);
+    if !findings.is_file() {
+        return Err(err(format!(
+            "it has no {}: not an orgsweep report directory (give a directory `orgsweep check` wrote, or `latest`)",
+            crate::report::FINDINGS
+        )));
+    }
+    let mut earlier = Earlier {
+        dir: dir.to_path_buf(),
+        ..Earlier::default()
+    };
+    let summary: Option<EarlierSummary> = std::fs::read_to_string(dir.join(crate::report::SUMMARY))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok());
+    match &summary {
+        None => earlier.notes.push(format!(
+            "the earlier run has no readable {}: its completeness is unknown, so accounts it has no cells of are not counted as ADDED",
+            crate::report::SUMMARY
+        )),
+        Some(s) => {
+            earlier.since = s.started_at.clone();
+            earlier.complete = s.complete.unwrap_or(false);
+            if !earlier.complete {
+                earlier.notes.push(format!(
+                    "the earlier run was partial ({} of {} accounts): accounts it did not finish are not compared",
+                    s.accounts_done.unwrap_or(0),
+                    s.accounts_selected.unwrap_or(0)
+                ));
+            }
+        }
+    }
+    let file = File::open(&findings)
+        .map_err(|e| err(format!("cannot read {}: {e}", findings.display())))?;
+    let mut reader = csv::ReaderBuilder::new().from_reader(std::io::BufReader::new(file));
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| err(format!("{}: {e}", findings.display())))?
+        .iter()
+        .map(String::from)
+        .collect();
+    let column = |name: &str| header.iter().position(|h| h == name);
+    let (Some(id), Some(name), Some(region), Some(status), Some(reason)) = (
+        column("account_id"),
+        column("account_name"),
+        column("region"),
+        column("status"),
+        column("reason"),
+    ) else {
+        return Err(err(format!(
+            "its {} has no account_id, account_name, region, status and reason columns: not an orgsweep report",
+            crate::report::FINDINGS
+        )));
+    };
+    let control = column("control");
+    if control.is_none() {
+        earlier.notes.push(
+            "the earlier run used the layout before the controls family (console authentication failures only): only that control is compared"
+                .into(),
+        );
+    }
+    for (n, record) in reader.records().enumerate() {
+        let r =
+            record.map_err(|e| err(format!("{}: record {}: {e}", findings.display(), n + 1)))?;
+        let get = |i: usize| r.get(i).unwrap_or_default().to_string();
+        let control = control
+            .map(&get)
+            .unwrap_or_else(|| crate::controls::DEFAULT_CONTROL.to_string());
+        let (Some(s), Some(why)) = (status_of(&get(status)), Reason::from_code(&get(reason)))
+        else {
+            return Err(err(format!(
+                "{}: record {} has status `{}` / reason `{}`, which orgsweep does not write",
+                findings.display(),
+                n + 2,
+                get(status),
+                get(reason)
+            )));
+        };
+        earlier.accounts.insert(get(id));
+        earlier.regions.insert(get(region));
+        earlier.controls.insert(control.clone());
+        earlier
+            .cells
+            .insert((get(id), get(region), control), (get(name), s, why));
+    }
+    if let Some(s) = &summary {
+        if let Some(c) = &s.controls_checked {
+            earlier.controls.extend(c.iter().cloned());
+        }
+        if let Some(r) = &s.regions {
+            earlier.regions.extend(r.iter().cloned());
+        }
+    }
+    Ok(earlier)
+}
+
+fn status_of(s: &str) -> Option<Status> {
+    Status::ALL.into_iter().find(|x| x.as_str() == s)
+}
+
+/// The newest complete run under `root` (by its summary's start time), other than `exclude`.
+pub fn latest(root: &Path, exclude: &Path) -> Result<PathBuf, CompareError> {
+    let err = |message: String| CompareError {
+        dir: PathBuf::from("latest"),
+        message,
+    };
+    let entries =
+        std::fs::read_dir(root).map_err(|e| err(format!("cannot read {}: {e}", root.display())))?;
+    let mut best: Option<(String, PathBuf)> = None;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if !path.is_dir() || same_dir(&path, exclude) {
+            continue;
+        }
+        let Some(summary) = std::fs::read_to_string(path.join(crate::report::SUMMARY))
+            .ok()
+            .and_then(|t| serde_json::from_str::<EarlierSummary>(&t).ok())
+        else {
+            continue;
+        };
+        if summary.complete != Some(true) || !path.join(crate::report::FINDINGS).is_file() {
+            continue;
+        }
+        let when = summary.started_at.unwrap_or_default();
+        if best.as_ref().is_none_or(|(w, _)| when > *w) {
+            best = Some((when, path));
+        }
+    }
+    best.map(|(_, p)| p).ok_or_else(|| {
+        err(format!(
+            "there is no complete earlier run under {} to compare with",
+            root.display()
+        ))
+    })
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// One changed cell.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ChangeRow {
+    pub account_id: String,
+    pub account_name: String,
+    pub region: String,
+    pub control: String,
+    pub before: Option<(Status, Reason)>,
+    pub after: Option<(Status, Reason)>,
+    pub change: Change,
+}
+
+impl ChangeRow {
+    pub fn record(&self) -> [String; 9] {
+        let part = |x: &Option<(Status, Reason)>, status: bool| {
+            x.map(|(s, r)| if status { s.as_str() } else { r.as_str() }.to_string())
+                .unwrap_or_default()
+        };
+        [
+            self.account_id.clone(),
+            self.account_name.clone(),
+            self.region.clone(),
+            self.control.clone(),
+            part(&self.before, true),
+            part(&self.before, false),
+            part(&self.after, true),
+            part(&self.after, false),
+            self.change.as_str().to_string(),
+        ]
+    }
+}
+
+/// The comparison's counts and notes, for summary.json and the report.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChangeSummary {
+    /// When the earlier run started.
+    pub since: Option<String>,
+    pub compared_dir: String,
+    /// Changed cells per change type (every type, zero included).
+    pub counts: BTreeMap<String, usize>,
+    /// What could not be compared.
+    pub notes: Vec<String>,
+}
+
+/// What the current run covers: cells outside it are not compared.
+pub struct Scope<'a> {
+    pub controls: &'a [String],
+    pub regions: &'a [String],
+    /// The organization's ACTIVE accounts now (selected or not): an earlier cell of an account
+    /// that is no longer one is REMOVED; one of an account merely not selected this time is not
+    /// compared.
+    pub organization_accounts: &'a BTreeSet<String>,
+}
+
+/// Compares the current cells with an earlier run, one cell at a time (the current run's
+/// findings.csv is read once, streaming): each earlier cell met is taken out, so what is left
+/// at the end is what the current run no longer has.
+pub struct Comparer<'s> {
+    earlier: Earlier,
+    scope: Scope<'s>,
+    rows: Vec<ChangeRow>,
+}
+
+impl<'s> Comparer<'s> {
+    pub fn new(earlier: Earlier, scope: Scope<'s>) -> Self {
+        Comparer {
+            earlier,
+            scope,
+            rows: Vec::new(),
+        }
+    }
+
+    /// One current cell.
+    pub fn push(
+        &mut self,
+        key: (String, String, String),
+        name: &str,
+        status: Status,
+        reason: Reason,
+    ) {
+        let after = (status, reason);
+        match self.earlier.cells.remove(&key) {
+            Some((_, bs, br)) => {
+                if let Some(change) = classify((bs, br), after) {
+                    self.rows
+                        .push(row(&key, name, Some((bs, br)), Some(after), change));
+                }
+            }
+            None => {
+                let (account, region, control) = &key;
+                let comparable = self.earlier.controls.contains(control)
+                    && self.earlier.regions.contains(region)
+                    && (self.earlier.complete || self.earlier.accounts.contains(account));
+                if comparable {
+                    self.rows
+                        .push(row(&key, name, None, Some(after), Change::Added));
+                }
+            }
+        }
+    }
+
+    /// The changed cells (sorted) and the counts and notes.
+    pub fn finish(mut self) -> (Vec<ChangeRow>, ChangeSummary) {
+        let mut not_compared = 0usize;
+        for (key, (name, bs, br)) in std::mem::take(&mut self.earlier.cells) {
+            let (account, region, control) = &key;
+            let in_scope =
+                self.scope.controls.contains(control) && self.scope.regions.contains(region);
+            if in_scope && !self.scope.organization_accounts.contains(account) {
+                self.rows
+                    .push(row(&key, &name, Some((bs, br)), None, Change::Removed));
+            } else {
+                not_compared += 1;
+            }
+        }
+        let mut rows = self.rows;
+        rows.sort();
+        let mut summary = ChangeSummary {
+            since: self.earlier.since.clone(),
+            compared_dir: self.earlier.dir.display().to_string(),
+            counts: Change::ALL
+                .iter()
+                .map(|c| (c.as_str().to_string(), 0))
+                .collect(),
+            notes: self.earlier.notes.clone(),
+        };
+        for r in &rows {
+            *summary
+                .counts
+                .entry(r.change.as_str().to_string())
+                .or_default() += 1;
+        }
+        if not_compared > 0 {
+            summary.notes.push(format!(
+                "{not_compared} earlier cell(s) are outside this run (controls or regions not checked now, or accounts not selected or not finished) and were not compared"
+            ));
+        }
+        (rows, summary)
+    }
+}
+
+/// [`Comparer`] over a whole list (for tests and small runs).
+pub fn compare(
+    earlier: Earlier,
+    current: impl Iterator<Item = ((String, String, String), (String, Status, Reason))>,
+    scope: Scope<'_>,
+) -> (Vec<ChangeRow>, ChangeSummary) {
+    let mut c = Comparer::new(earlier, scope);
+    for (key, (name, status, reason)) in current {
+        c.push(key, &name, status, reason);
+    }
+    c.finish()
+}
+
+fn row(
+    key: &(String, String, String),
+    name: &str,
+    before: Option<(Status, Reason)>,
+    after: Option<(Status, Reason)>,
+    change: Change,
+) -> ChangeRow {
+    ChangeRow {
+        account_id: key.0.clone(),
+        account_name: name.to_string(),
+        region: key.1.clone(),
+        control: key.2.clone(),
+        before,
+        after,
+        change,
+    }
+}
+
+/// Writes changes.csv (atomically).
+pub fn write_changes(dir: &Path, rows: &[ChangeRow]) -> Result<(), String> {
+    let path = dir.join(CHANGES);
+    let tmp = dir.join(format!(".{CHANGES}.tmp"));
+    let io = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
+    let mut w = csv::Writer::from_path(&tmp).map_err(|e| io(&e))?;
+    w.write_record(CHANGES_HEADER).map_err(|e| io(&e))?;
+    for r in rows {
+        w.write_record(r.record().iter().map(|c| neutralise(c).into_owned()))
+            .map_err(|e| io(&e))?;
+    }
+    w.flush().map_err(|e| io(&e))?;
+    drop(w);
+    std::fs::rename(&tmp, &path).map_err(|e| io(&e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Reason::*;
+    use Status::*;
+
+    #[test]
+    fn transitions_have_their_names() {
+        assert_eq!(
+            classify((Pass, Compliant), (Fail, NoAlarm)),
+            Some(Change::NewFail)
+        );
+        assert_eq!(
+            classify((Fail, NoAlarm), (Pass, Compliant)),
+            Some(Change::Fixed)
+        );
+        assert_eq!(
+            classify((Pass, Compliant), (Error, Throttled)),
+            Some(Change::NewError)
+        );
+        assert_eq!(
+            classify((Error, Throttled), (Pass, Compliant)),
+            Some(Change::ErrorCleared)
+        );
+        assert_eq!(
+            classify((Error, Throttled), (Fail, NoTrail)),
+            Some(Change::NewFail)
+        );
+        assert_eq!(
+            classify((Fail, NoTrail), (Fail, NoAlarm)),
+            Some(Change::ReasonChanged)
+        );
+        assert_eq!(
+            classify((Pass, Compliant), (Pass, CoveredByOrgTrail)),
+            Some(Change::ReasonChanged)
+        );
+        assert_eq!(classify((Fail, NoAlarm), (Fail, NoAlarm)), None);
+    }
+
+    fn earlier(cells: &[(&str, &str, &str, Status, Reason)], complete: bool) -> Earlier {
+        let mut e = Earlier {
+            complete,
+            ..Earlier::default()
+        };
+        for (a, r, c, s, why) in cells {
+            e.accounts.insert(a.to_string());
+            e.regions.insert(r.to_string());
+            e.controls.insert(c.to_string());
+            e.cells.insert(
+                (a.to_string(), r.to_string(), c.to_string()),
+                (format!("name-{a}"), *s, *why),
+            );
+        }
+        e
+    }
+
+    fn key(
+        a: &str,
+        r: &str,
+        c: &str,
+        s: Status,
+        why: Reason,
+    ) -> ((String, String, String), (String, Status, Reason)) {
+        (
+            (a.into(), r.into(), c.into()),
+            (format!("name-{a}"), s, why),
+        )
+    }
+
+    #[test]
+    fn unchanged_cells_are_left_out_and_scope_decides_added_and_removed() {
+        let before = earlier(
+            &[
+                ("1", "us-east-1", "root-usage", Pass, Compliant),
+                ("1", "us-east-1", "vpc-changes", Pass, Compliant),
+                ("2", "us-east-1", "root-usage", Fail, NoAlarm),
+                ("3", "us-east-1", "root-usage", Pass, Compliant),
+            ],
+            true,
+        );
+        let controls = vec!["root-usage".to_string()];
+        let regions = vec!["us-east-1".to_string()];
+        let org: BTreeSet<String> = ["1", "2", "4"].iter().map(|s| s.to_string()).collect();
+        let scope = Scope {
+            controls: &controls,
+            regions: &regions,
+            organization_accounts: &org,
+        };
+        let now = vec![
+            key("1", "us-east-1", "root-usage", Pass, Compliant),
+            key("2", "us-east-1", "root-usage", Pass, Compliant),
+            key("4", "us-east-1", "root-usage", Fail, NoTrail),
+        ];
+        let (rows, summary) = compare(before, now.into_iter(), scope);
+        let got: Vec<(&str, Change)> = rows
+            .iter()
+            .map(|r| (r.account_id.as_str(), r.change))
+            .collect();
+        // 2 fixed; 4 is new (the earlier run was complete); 3 left the organization; vpc-changes
+        // is not checked now, so it is not REMOVED.
+        assert_eq!(
+            got,
+            vec![
+                ("2", Change::Fixed),
+                ("3", Change::Removed),
+                ("4", Change::Added)
+            ]
+        );
+        assert_eq!(summary.counts["FIXED"], 1);
+        assert_eq!(summary.counts["NEW_ERROR"], 0);
+        assert!(
+            summary.notes.iter().any(|n| n.contains("not compared")),
+            "{:?}",
+            summary.notes
+        );
+    }
+
+    #[test]
+    fn partial_runs_compare_only_what_both_finished() {
+        // The earlier run was partial: account 2, new to it, is not ADDED.
+        let before = earlier(&[("1", "us-east-1", "root-usage", Pass, Compliant)], false);
+        let controls = vec!["root-usage".to_string()];
+        let regions = vec!["us-east-1".to_string()];
+        let org: BTreeSet<String> = ["1", "2"].iter().map(|s| s.to_string()).collect();
+        let scope = Scope {
+            controls: &controls,
+            regions: &regions,
+            organization_accounts: &org,
+        };
+        let now = vec![key("2", "us-east-1", "root-usage", Fail, NoTrail)];
+        let (rows, summary) = compare(before, now.into_iter(), scope);
+        // Account 1 is still in the organization but this run has no cell of it (not selected,
+        // or not finished): not REMOVED either.
+        assert!(rows.is_empty(), "{rows:?}");
+        assert!(
+            summary.notes.iter().any(|n| n.contains("1 earlier cell")),
+            "{:?}",
+            summary.notes
+        );
+    }
+
+    #[test]
+    fn the_older_layout_and_foreign_directories() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = read_earlier(&dir.path().join("nope")).unwrap_err();
+        assert!(e.to_string().contains("no such directory"), "{e}");
+        let e = read_earlier(dir.path()).unwrap_err();
+        assert!(e.to_string().contains("not an orgsweep report"), "{e}");
+        std::fs::write(dir.path().join("findings.csv"), "a,b\n1,2\n").unwrap();
+        assert!(read_earlier(dir.path())
+            .unwrap_err()
+            .message
+            .contains("columns"));
+        std::fs::write(
+            dir.path().join("findings.csv"),
+            "account_id,account_name,region,status,reason,detail,trail_arn,log_group_arn,filter_name,alarm_arn,topic_arn\n\
+             111122223333,a,us-east-1,FAIL,NO_ALARM,x,,,,,\n",
+        )
+        .unwrap();
+        let e = read_earlier(dir.path()).unwrap();
+        assert!(e.cells.contains_key(&(
+            "111122223333".to_string(),
+            "us-east-1".to_string(),
+            "console-auth-failures".to_string()
+        )));
+        assert!(
+            e.notes.iter().any(|n| n.contains("layout before")),
+            "{:?}",
+            e.notes
+        );
+        assert!(
+            e.notes.iter().any(|n| n.contains("summary.json")),
+            "{:?}",
+            e.notes
+        );
+    }
+}

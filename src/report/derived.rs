@@ -1,0 +1,149 @@
+//! The files made from findings.csv once a run ends (complete or interrupted): `changes.csv`
+//! (with `--compare`), `findings.ocsf.jsonl` and `report.html`. They are derived from the one
+//! file every run writes as it goes, read once, streaming, so memory stays flat with the
+//! number of cells and an interrupted run gets them too (marked partial).
+
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use super::changes::{self, Comparer, Earlier, Scope};
+use super::html::{PageAccount, PageBuilder, PageControl, REPORT};
+use super::ocsf::{self, CellRecord, RunContext, OCSF};
+use super::{Summary, FINDINGS};
+use crate::controls::Control;
+use crate::organization::Organization;
+use crate::verdict::{Reason, Status};
+
+/// What the derived files need beyond findings.csv.
+pub struct DerivedInput<'a> {
+    pub dir: &'a Path,
+    pub organization: &'a Organization,
+    pub controls: &'a [&'static Control],
+    pub columns: &'a [String],
+    pub partition: &'a str,
+    /// The earlier run to compare with (`--compare`).
+    pub earlier: Option<Earlier>,
+}
+
+fn io(path: &Path, e: impl std::fmt::Display) -> String {
+    format!("{}: {e}", path.display())
+}
+
+/// Writes the derived files; the comparison's counts go into `summary` (the caller writes it).
+pub fn write_derived(input: DerivedInput<'_>, summary: &mut Summary) -> Result<(), String> {
+    let dir = input.dir;
+    let findings = dir.join(FINDINGS);
+    let mut reader = csv::Reader::from_path(&findings).map_err(|e| io(&findings, e))?;
+    let ocsf_path = dir.join(OCSF);
+    let ocsf_tmp = dir.join(format!(".{OCSF}.tmp"));
+    let mut ocsf_out = BufWriter::new(File::create(&ocsf_tmp).map_err(|e| io(&ocsf_tmp, e))?);
+    let time_ms = time::OffsetDateTime::parse(
+        &summary.started_at,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
+    .unwrap_or(0);
+    let run = RunContext {
+        time_ms,
+        organization_id: &input.organization.id,
+        partition: input.partition,
+    };
+    let controls: Vec<PageControl> = input
+        .controls
+        .iter()
+        .map(|c| PageControl {
+            id: c.id.clone(),
+            title: c.title.clone(),
+            cis: c.cis_number().map(String::from),
+            security_hub: c.security_hub.clone(),
+        })
+        .collect();
+    let accounts: Vec<PageAccount> = input
+        .organization
+        .accounts
+        .iter()
+        .map(|a| PageAccount {
+            id: a.id.clone(),
+            name: a.name.clone(),
+            ou: a.ou_path.clone(),
+            ou_id: a.parent_id.clone(),
+        })
+        .collect();
+    let mut page = PageBuilder::new(input.columns, controls, accounts);
+    let control_ids: Vec<String> = input.controls.iter().map(|c| c.id.clone()).collect();
+    let org_accounts: BTreeSet<String> = input
+        .organization
+        .accounts
+        .iter()
+        .filter(|a| a.is_active())
+        .map(|a| a.id.clone())
+        .collect();
+    let mut comparer = input.earlier.map(|e| {
+        Comparer::new(
+            e,
+            Scope {
+                controls: &control_ids,
+                regions: input.columns,
+                organization_accounts: &org_accounts,
+            },
+        )
+    });
+    for record in reader.records() {
+        let r = record.map_err(|e| io(&findings, e))?;
+        let get = |i: usize| r.get(i).unwrap_or_default().to_string();
+        let cell = CellRecord {
+            account_id: get(0),
+            account_name: get(1),
+            region: get(2),
+            control: get(3),
+            status: get(4),
+            reason: get(5),
+            detail: get(6),
+            trail_arn: get(7),
+            log_group_arn: get(8),
+            filter_name: get(9),
+            alarm_arn: get(10),
+            topic_arn: get(11),
+        };
+        let line =
+            serde_json::to_string(&ocsf::finding(&cell, &run)).map_err(|e| io(&ocsf_tmp, e))?;
+        writeln!(ocsf_out, "{line}").map_err(|e| io(&ocsf_tmp, e))?;
+        if let Some(c) = comparer.as_mut() {
+            let status = Status::ALL.into_iter().find(|s| s.as_str() == cell.status);
+            if let (Some(status), Some(reason)) = (status, Reason::from_code(&cell.reason)) {
+                // The name as it was written (a leading `'` guards spreadsheets, not data).
+                c.push(
+                    (
+                        cell.account_id.clone(),
+                        cell.region.clone(),
+                        cell.control.clone(),
+                    ),
+                    &cell.account_name,
+                    status,
+                    reason,
+                );
+            }
+        }
+        page.push(&cell);
+    }
+    ocsf_out.flush().map_err(|e| io(&ocsf_tmp, e))?;
+    drop(ocsf_out);
+    std::fs::rename(&ocsf_tmp, &ocsf_path).map_err(|e| io(&ocsf_path, e))?;
+
+    let compared = comparer.map(Comparer::finish);
+    if let Some((rows, s)) = &compared {
+        changes::write_changes(dir, rows)?;
+        summary.changes = Some(s.clone());
+    }
+    let html = page.finish(
+        summary,
+        &input.organization.id,
+        compared.as_ref().map(|(rows, s)| (s, rows.as_slice())),
+    );
+    let path = dir.join(REPORT);
+    let tmp = dir.join(format!(".{REPORT}.tmp"));
+    std::fs::write(&tmp, html).map_err(|e| io(&tmp, e))?;
+    std::fs::rename(&tmp, &path).map_err(|e| io(&path, e))
+}

@@ -1,0 +1,298 @@
+//! The periodic-report files (issue 13) from real sweeps: what changed since an earlier run
+//! (`--compare DIR|latest` → changes.csv, summary.json, the closing line), the directories
+//! `--compare` refuses, and every line of findings.ocsf.jsonl validated against the OCSF
+//! schema by `scripts/validate-ocsf` (the `ocsf-json-schema` package's export, `jsonschema`).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use futures::future::join_all;
+
+use crate::check_scenarios::read;
+use crate::support::seed::{self, NewAccount};
+use crate::support::{seed_chain, Break, ChainSpec, Emulator, Moto};
+use crate::{explain, text};
+
+const HOME: &str = "us-east-1";
+const REGIONS: &str = "us-east-1,eu-west-1";
+
+/// `orgsweep check --output-dir DIR ARGS`, run in `cwd`.
+fn check_into(em: &Emulator, cwd: &Path, dir: &Path, args: &[&str]) -> std::process::Output {
+    em.command(env!("CARGO_BIN_EXE_orgsweep"))
+        .current_dir(cwd)
+        .args(["check", "--regions", REGIONS, "--output-dir"])
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("run orgsweep")
+}
+
+/// changes.csv as `(account name, region, change, before, after)` rows.
+fn changes(dir: &Path) -> BTreeSet<(String, String, String, String, String)> {
+    let text = read(dir, "changes.csv");
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>().join(","),
+        "account_id,account_name,region,control,before_status,before_reason,after_status,after_reason,change"
+    );
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (
+                r[1].to_string(),
+                r[2].to_string(),
+                r[8].to_string(),
+                format!("{}/{}", &r[4], &r[5]),
+                format!("{}/{}", &r[6], &r[7]),
+            )
+        })
+        .collect()
+}
+
+/// Sweep, break 3 accounts, fix 2 others, sweep again with `--compare`: changes.csv holds
+/// exactly those cells, summary.json counts them, the closing screen says so. Then
+/// `--compare latest` finds the newest complete run under reports/ of the working directory.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_sweep_reports_exactly_what_changed() {
+    let moto = Moto::start();
+    let org = seed::create_organization(&moto).await;
+    let states = [
+        ("steady", Break::None),
+        ("to-stop", Break::None),
+        ("to-lose-filter", Break::None),
+        ("to-lose-alarm", Break::None),
+        ("steady-broken", Break::NoAlarm),
+        ("to-start", Break::NotLogging),
+        ("to-get-alarm", Break::NoAlarm),
+    ];
+    let new: Vec<NewAccount> = states
+        .iter()
+        .map(|(n, _)| NewAccount::new(*n, format!("{n}@example.com")))
+        .collect();
+    let ids = seed::create_accounts(&moto, &org.root_id, &new).await;
+    let accounts = join_all(ids.iter().map(|id| moto.account(id))).await;
+    join_all(accounts.iter().zip(&states).map(|(a, (_, b))| {
+        let moto = &moto;
+        async move { seed_chain(moto, a, &b.apply(ChainSpec::compliant(HOME))).await }
+    }))
+    .await;
+
+    let work = tempfile::tempdir().unwrap();
+    let first = work.path().join("reports").join("2026-11-24T06-00-00Z");
+    let out = check_into(&moto, work.path(), &first, &["--quiet"]);
+    assert_eq!(out.status.code(), Some(1), "{}", explain(&out));
+    // The first run has nothing to compare with: no changes.csv.
+    assert!(!first.join("changes.csv").exists());
+
+    // Break three: stop a trail, delete a filter, delete an alarm. Fix two.
+    let spec = ChainSpec::compliant(HOME);
+    let account = |name: &str| &accounts[states.iter().position(|(n, _)| *n == name).unwrap()];
+    account("to-stop")
+        .stop_logging(HOME, &spec.trail_name())
+        .await;
+    account("to-lose-filter")
+        .logs(HOME)
+        .delete_metric_filter()
+        .log_group_name(spec.log_group_name())
+        .filter_name(spec.filter_name())
+        .send()
+        .await
+        .unwrap();
+    account("to-lose-alarm")
+        .cloudwatch(HOME)
+        .delete_alarms()
+        .alarm_names(spec.alarm_name())
+        .send()
+        .await
+        .unwrap();
+    account("to-start")
+        .start_logging(HOME, &spec.trail_name())
+        .await;
+    let fixed = seed_chain(
+        &moto,
+        account("to-get-alarm"),
+        &ChainSpec::compliant(HOME).prefix("fix"),
+    )
+    .await;
+    assert!(fixed.alarm_arn.is_some());
+
+    let second = work.path().join("reports").join("2026-12-01T06-00-00Z");
+    let out = check_into(
+        &moto,
+        work.path(),
+        &second,
+        &["--compare", first.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", explain(&out));
+    let got = changes(&second);
+    let mut want = BTreeSet::new();
+    for region in ["eu-west-1", "us-east-1"] {
+        for (name, after) in [
+            ("to-stop", "FAIL/TRAIL_NOT_LOGGING"),
+            ("to-lose-filter", "FAIL/NO_METRIC_FILTER"),
+            ("to-lose-alarm", "FAIL/NO_ALARM"),
+        ] {
+            want.insert((
+                name.to_string(),
+                region.to_string(),
+                "NEW_FAIL".to_string(),
+                "PASS/COMPLIANT".to_string(),
+                after.to_string(),
+            ));
+        }
+        for (name, before) in [
+            ("to-start", "FAIL/TRAIL_NOT_LOGGING"),
+            ("to-get-alarm", "FAIL/NO_ALARM"),
+        ] {
+            want.insert((
+                name.to_string(),
+                region.to_string(),
+                "FIXED".to_string(),
+                before.to_string(),
+                "PASS/COMPLIANT".to_string(),
+            ));
+        }
+    }
+    assert_eq!(got, want);
+    let summary: serde_json::Value = serde_json::from_str(&read(&second, "summary.json")).unwrap();
+    let counts = &summary["changes"]["counts"];
+    assert_eq!(counts["NEW_FAIL"], 6, "{summary}");
+    assert_eq!(counts["FIXED"], 4, "{summary}");
+    let screen = text(&out.stdout) + &text(&out.stderr);
+    assert!(screen.contains("changed since"), "{screen}");
+    let page = read(&second, "report.html");
+    assert!(
+        page.contains("\"changes\":{"),
+        "report.html carries the changes"
+    );
+
+    // `--compare latest`: the newest complete run under ./reports (the second one).
+    let third = work.path().join("reports").join("2026-12-08T06-00-00Z");
+    let out = check_into(
+        &moto,
+        work.path(),
+        &third,
+        &["--quiet", "--compare", "latest"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", explain(&out));
+    let summary: serde_json::Value = serde_json::from_str(&read(&third, "summary.json")).unwrap();
+    assert!(
+        summary["changes"]["compared_dir"]
+            .as_str()
+            .unwrap()
+            .ends_with("2026-12-01T06-00-00Z"),
+        "{summary}"
+    );
+    assert!(
+        changes(&third).is_empty(),
+        "nothing changed since the second run"
+    );
+}
+
+/// `--compare` with a directory that does not exist, or holds no orgsweep report, is a usage
+/// error (exit 2) that names the directory, before any AWS call; `latest` with no run under
+/// reports/ too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compare_refuses_what_is_not_an_earlier_run() {
+    let moto = Moto::start();
+    seed::create_organization(&moto).await;
+    let work = tempfile::tempdir().unwrap();
+    let out_dir = work.path().join("out");
+    let missing = work.path().join("no-such-run");
+    let foreign = work.path().join("holiday-photos");
+    std::fs::create_dir_all(&foreign).unwrap();
+    std::fs::write(foreign.join("beach.jpg"), b"\xff\xd8\xff").unwrap();
+    let garbled = work.path().join("garbled");
+    std::fs::create_dir_all(&garbled).unwrap();
+    std::fs::write(garbled.join("findings.csv"), "not,an,orgsweep\nfile\n").unwrap();
+    let cases: [(PathBuf, &str); 3] = [
+        (missing.clone(), "no such directory"),
+        (foreign.clone(), "findings.csv"),
+        (garbled.clone(), "findings.csv"),
+    ];
+    for (dir, why) in &cases {
+        let out = check_into(
+            &moto,
+            work.path(),
+            &out_dir,
+            &["--compare", dir.to_str().unwrap()],
+        );
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{}", explain(&out));
+        assert!(
+            stderr.contains(dir.to_str().unwrap()) && stderr.contains(why),
+            "{}: {stderr}",
+            dir.display()
+        );
+        assert!(!out_dir.join("findings.csv").exists(), "nothing was swept");
+    }
+    let out = check_into(&moto, work.path(), &out_dir, &["--compare", "latest"]);
+    assert_eq!(out.status.code(), Some(2), "{}", explain(&out));
+    assert!(text(&out.stderr).contains("reports"), "{}", explain(&out));
+}
+
+/// Every line of a real sweep's findings.ocsf.jsonl is a valid OCSF Compliance Finding, and
+/// the finding uids are stable from run to run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ocsf_findings_validate_against_the_schema() {
+    let moto = Moto::start();
+    let org = seed::create_organization(&moto).await;
+    let breaks = [
+        Break::None,
+        Break::NoAlarm,
+        Break::NoTrail,
+        Break::SnsManagedKey,
+    ];
+    let new: Vec<NewAccount> = breaks
+        .iter()
+        .enumerate()
+        .map(|(i, _)| NewAccount::new(format!("m{i}"), format!("m{i}@example.com")))
+        .collect();
+    let ids = seed::create_accounts(&moto, &org.root_id, &new).await;
+    for (id, b) in ids.iter().zip(breaks) {
+        let account = moto.account(id).await;
+        seed_chain(&moto, &account, &b.apply(ChainSpec::compliant(HOME))).await;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let mut uids = Vec::new();
+    for run in ["a", "b"] {
+        let dir = work.path().join(run);
+        let out = check_into(&moto, work.path(), &dir, &["--quiet", "--controls", "all"]);
+        assert_eq!(out.status.code(), Some(1), "{}", explain(&out));
+        let file = dir.join("findings.ocsf.jsonl");
+        let python = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+        assert!(
+            python.exists(),
+            "{} is missing: run scripts/setup-emulator (scripts/test does)",
+            python.display()
+        );
+        let validated = std::process::Command::new(&python)
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/validate-ocsf"))
+            .arg(&file)
+            .output()
+            .expect("run scripts/validate-ocsf");
+        let report = text(&validated.stdout) + &text(&validated.stderr);
+        let lines = read(&dir, "findings.ocsf.jsonl").lines().count();
+        assert!(lines >= 5 * 2 * 15, "{lines} findings");
+        assert!(validated.status.success(), "{report}");
+        assert!(
+            report.contains(&format!("{lines} passed, 0 failed")),
+            "{report}"
+        );
+        let mut these: Vec<String> = read(&dir, "findings.ocsf.jsonl")
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                assert_eq!(v["class_uid"], 2003);
+                assert_eq!(v["metadata"]["version"], "1.8.0");
+                v["finding_info"]["uid"].as_str().unwrap().to_string()
+            })
+            .collect();
+        these.sort();
+        uids.push(these);
+    }
+    assert_eq!(uids[0], uids[1], "finding uids are stable across runs");
+    let unique: BTreeSet<&String> = uids[0].iter().collect();
+    assert_eq!(unique.len(), uids[0].len(), "one uid per cell");
+}
