@@ -26,13 +26,14 @@ use super::{CommandError, Ended};
 /// Runs a check.
 pub async fn run(args: CheckArgs, quiet: bool) -> Result<Ended, CommandError> {
     let request = args.selection.request().map_err(CommandError::Usage)?;
-    let session = Session::start(&request).await?;
     let dir = args
         .output_dir
         .clone()
         .unwrap_or_else(sweep::default_output_dir);
-    let selected = session.select(&request)?;
+    // A directory that cannot be compared with stops the run before any AWS call.
     let earlier = earlier_run(args.compare.as_deref(), &dir)?;
+    let session = Session::start(&request).await?;
+    let selected = session.select(&request)?;
     sweep_to_files(
         &session,
         &selected.check,

@@ -62,13 +62,14 @@ pub async fn run(args: RemediateArgs, quiet: bool) -> Result<Ended, CommandError
         ));
     }
     let request = args.selection.request().map_err(CommandError::Usage)?;
-    let session = Session::start(&request).await?;
     let dir = args
         .output_dir
         .clone()
         .unwrap_or_else(sweep::default_output_dir);
-    // Read before anything is changed: a directory that cannot be compared with stops here.
+    // Read before anything is called or changed: a directory that cannot be compared with
+    // stops here.
     let earlier = crate::commands::check::earlier_run(args.compare.as_deref(), &dir)?;
+    let session = Session::start(&request).await?;
     let organization_id = Some(session.organization.id.clone()).filter(|id| !id.is_empty());
 
     let (plan, check_ended) = match &args.plan {

@@ -95,11 +95,8 @@ fn resources(c: &CellRecord, partition: &str) -> Vec<Value> {
             .unwrap_or_else(|| c.region.clone())
     };
     let mut out = Vec::new();
-    for (kind, arn) in [
-        ("AWS::CloudTrail::Trail", &c.trail_arn),
-        ("AWS::Logs::LogGroup", &c.log_group_arn),
-    ] {
-        if !arn.is_empty() {
+    let by_arn = |out: &mut Vec<Value>, kinds: [(&str, &String); 2]| {
+        for (kind, arn) in kinds.into_iter().filter(|(_, arn)| !arn.is_empty()) {
             out.push(resource(
                 kind,
                 Some(arn),
@@ -108,7 +105,14 @@ fn resources(c: &CellRecord, partition: &str) -> Vec<Value> {
                 partition,
             ));
         }
-    }
+    };
+    by_arn(
+        &mut out,
+        [
+            ("AWS::CloudTrail::Trail", &c.trail_arn),
+            ("AWS::Logs::LogGroup", &c.log_group_arn),
+        ],
+    );
     if !c.filter_name.is_empty() {
         let region = if c.log_group_arn.is_empty() {
             c.region.clone()
@@ -127,20 +131,13 @@ fn resources(c: &CellRecord, partition: &str) -> Vec<Value> {
         }
         out.push(f);
     }
-    for (kind, arn) in [
-        ("AWS::CloudWatch::Alarm", &c.alarm_arn),
-        ("AWS::SNS::Topic", &c.topic_arn),
-    ] {
-        if !arn.is_empty() {
-            out.push(resource(
-                kind,
-                Some(arn),
-                &short_name(arn),
-                &region_of(arn),
-                partition,
-            ));
-        }
-    }
+    by_arn(
+        &mut out,
+        [
+            ("AWS::CloudWatch::Alarm", &c.alarm_arn),
+            ("AWS::SNS::Topic", &c.topic_arn),
+        ],
+    );
     out
 }
 
