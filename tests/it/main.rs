@@ -15,6 +15,7 @@ mod faults;
 mod least_privilege;
 mod remediate;
 mod remediate_faults;
+mod report_browser;
 mod reports;
 mod secrets;
 mod support_selftest;

@@ -12,6 +12,7 @@ pub mod fault_proxy;
 pub mod http;
 pub mod moto;
 pub mod seed;
+pub mod webdriver;
 
 pub use chain::{seed_chain, Break, ChainResources, ChainSpec, TopicKey, CIS_PATTERN};
 pub use moto::{Emulator, Moto, MANAGEMENT_ACCOUNT_ID};
