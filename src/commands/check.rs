@@ -138,6 +138,7 @@ pub async fn sweep_to_files(
         controls: &session.controls,
         columns: &session.columns,
         partition: &session.caller.partition,
+        selected: check.iter().chain(excluded).map(|a| a.id.clone()).collect(),
         earlier,
     };
     if let Some(signal) = interrupted {

@@ -23,6 +23,9 @@ pub struct DerivedInput<'a> {
     pub controls: &'a [&'static Control],
     pub columns: &'a [String],
     pub partition: &'a str,
+    /// The accounts this run selected (checked or excluded): the page lists these, not the
+    /// organization's others (suspended, or left out by --accounts/--ous).
+    pub selected: BTreeSet<String>,
     /// The earlier run to compare with (`--compare`).
     pub earlier: Option<Earlier>,
 }
@@ -64,6 +67,7 @@ pub fn write_derived(input: DerivedInput<'_>, summary: &mut Summary) -> Result<(
         .organization
         .accounts
         .iter()
+        .filter(|a| input.selected.contains(&a.id))
         .map(|a| PageAccount {
             id: a.id.clone(),
             name: a.name.clone(),
