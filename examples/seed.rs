@@ -5,7 +5,7 @@
 //! cargo run --example seed -- demo --accounts N --endpoint http://127.0.0.1:PORT   (or `bench`)
 //! ```
 //!
-//! `demo` builds about 25 accounts spread over every state of DESIGN.md §2 — one row of
+//! `demo` builds about 30 accounts spread over every state of DESIGN.md §2 — one row of
 //! [`DEMO`] per account, each a console-authentication-failures chain broken (or not) in one
 //! way, and, where the chain reaches its log group, the other fourteen controls of the family in
 //! mixed states (complete, one or two broken at a link, some left out) — and prints the
@@ -267,6 +267,20 @@ const DEMO: &[Row] = &[
         Break::TopicDeleted,
         Extra::None,
         "FAIL NO_CONFIRMED_SUBSCRIPTION (topic deleted)",
+    ),
+    row(
+        "ops-sns-key",
+        Ou::Root,
+        Break::SnsManagedKey,
+        Extra::None,
+        "FAIL NOTIFICATION_BLOCKED (topic encrypted with alias/aws/sns)",
+    ),
+    row(
+        "ops-key-policy",
+        Ou::Root,
+        Break::KeyWithoutCloudWatch,
+        Extra::None,
+        "FAIL NOTIFICATION_BLOCKED (customer key without CloudWatch)",
     ),
     row(
         "ops-norole",
