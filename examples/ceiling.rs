@@ -9,7 +9,7 @@
 //! ```
 //!
 //! `mix` replays a sweep's own calls with nothing else: for each member id in FILE (one per
-//! line), the ten calls `orgsweep check` makes for a compliant member, in the same order and
+//! line), the eleven calls `orgsweep check` makes for a compliant member, in the same order and
 //! with the same overlap (AssumeRole; DescribeRegions with ListTrails; DescribeTrails;
 //! GetTrailStatus, GetEventSelectors, DescribeLogGroups and DescribeMetricFilters together;
 //! DescribeAlarms; ListSubscriptionsByTopic), no judging, no files. Its requests/s is
@@ -149,7 +149,7 @@ async fn assume(config: &SdkConfig, arn: &str) -> Result<SdkConfig, String> {
         .build())
 }
 
-/// The ten calls of one compliant member, with the sweep's dependencies and overlap. Returns
+/// The eleven calls of one compliant member, with the sweep's dependencies and overlap. Returns
 /// the number of calls made and whether every one succeeded.
 async fn member_calls(config: &SdkConfig, id: &str) -> (usize, bool) {
     let arn = format!("arn:aws:iam::{id}:role/OrganizationAccountAccessRole");
@@ -217,18 +217,19 @@ async fn member_calls(config: &SdkConfig, id: &str) -> (usize, bool) {
     }) else {
         return (9, false);
     };
-    let subscriptions = aws_sdk_sns::Client::new(&member)
-        .list_subscriptions_by_topic()
-        .topic_arn(topic)
-        .send()
-        .await;
+    let sns = aws_sdk_sns::Client::new(&member);
+    let (subscriptions, attributes) = tokio::join!(
+        sns.list_subscriptions_by_topic().topic_arn(&topic).send(),
+        sns.get_topic_attributes().topic_arn(&topic).send()
+    );
     let ok = regions.is_ok()
         && described.is_ok()
         && status.is_ok()
         && selectors.is_ok()
         && groups.is_ok()
-        && subscriptions.is_ok();
-    (10, ok)
+        && subscriptions.is_ok()
+        && attributes.is_ok();
+    (11, ok)
 }
 
 /// Replays the member calls of every id in `ids`, `concurrency` members at a time, and prints
