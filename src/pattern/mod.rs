@@ -102,25 +102,37 @@ pub fn judge_for(text: &str, r: &Reference) -> PatternVerdict {
     }
 }
 
-/// Verdicts cached per control and distinct pattern text, process-wide: a sweep sees the same
-/// few patterns in thousands of account × region cells.
-pub fn judge_cached(text: &str, r: &Reference) -> Arc<PatternVerdict> {
-    type Cache = Mutex<HashMap<(String, String), Arc<PatternVerdict>>>;
-    static CACHE: OnceLock<Cache> = OnceLock::new();
-    /// Bound on memory if a caller feeds many distinct texts; the cache is simply reset.
+/// A process-wide cache keyed by (control, pattern text): a sweep sees the same few patterns
+/// in thousands of account × region cells.
+type TextCache<T> = OnceLock<Mutex<HashMap<(String, String), Arc<T>>>>;
+
+/// The cached value for `text` under `r`, computed outside the lock (so other threads are not
+/// held up by a slow pattern). Bound on memory if a caller feeds many distinct texts: past
+/// 20,000 entries the cache is simply reset.
+fn cached<T>(
+    cache: &'static TextCache<T>,
+    text: &str,
+    r: &Reference,
+    compute: impl FnOnce() -> T,
+) -> Arc<T> {
     const MAX_ENTRIES: usize = 20_000;
-    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    let cache = cache.get_or_init(|| Mutex::new(HashMap::new()));
     let key = (r.control.clone(), text.to_string());
     if let Some(v) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
         return Arc::clone(v);
     }
-    // Judge outside the lock so other threads are not held up by a slow pattern.
-    let v = Arc::new(judge_for(text, r));
+    let v = Arc::new(compute());
     let mut m = cache.lock().unwrap_or_else(|e| e.into_inner());
     if m.len() >= MAX_ENTRIES {
         m.clear();
     }
     Arc::clone(m.entry(key).or_insert(v))
+}
+
+/// Verdicts cached per control and distinct pattern text, process-wide.
+pub fn judge_cached(text: &str, r: &Reference) -> Arc<PatternVerdict> {
+    static CACHE: TextCache<PatternVerdict> = OnceLock::new();
+    cached(&CACHE, text, r, || judge_for(text, r))
 }
 
 /// How one filter pattern stands to one control. Beyond the verdict: a filter that does not
@@ -171,20 +183,8 @@ pub fn fit(text: &str, r: &Reference) -> Fit {
 
 /// [`fit`], cached per control and text like the verdicts.
 pub fn fit_cached(text: &str, r: &Reference) -> Arc<Fit> {
-    type Cache = Mutex<HashMap<(String, String), Arc<Fit>>>;
-    static CACHE: OnceLock<Cache> = OnceLock::new();
-    const MAX_ENTRIES: usize = 20_000;
-    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
-    let key = (r.control.clone(), text.to_string());
-    if let Some(v) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
-        return Arc::clone(v);
-    }
-    let v = Arc::new(fit(text, r));
-    let mut m = cache.lock().unwrap_or_else(|e| e.into_inner());
-    if m.len() >= MAX_ENTRIES {
-        m.clear();
-    }
-    Arc::clone(m.entry(key).or_insert(v))
+    static CACHE: TextCache<Fit> = OnceLock::new();
+    cached(&CACHE, text, r, || fit(text, r))
 }
 
 /// Whether `text` mentions, in any letter case, a value the reference compares with.
