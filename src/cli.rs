@@ -19,7 +19,9 @@ group, a metric filter that catches every event the control's reference pattern 
 metric with an SNS action, and a confirmed subscriber.\n\n\
 AWS credentials, region and endpoint come from the standard AWS chain (AWS_PROFILE, AWS_REGION, \
 AWS_ENDPOINT_URL, ...). Exit codes: 0 every cell PASS or SKIPPED, 1 at least one FAIL, \
-2 usage or configuration error, 3 at least one ERROR (the report is incomplete).",
+2 usage or configuration error, 3 at least one ERROR (the report is incomplete), 4 the sweep could not \
+start (endpoint unreachable, credentials missing or rejected, not the management account: no report is \
+written), 130/143 interrupted by SIGINT/SIGTERM.",
     after_help = "Start with `orgsweep accounts` to see what will be swept, then `orgsweep check`."
 )]
 pub struct Cli {

@@ -1,9 +1,24 @@
-//! orgsweep: sweep an AWS Organization for the CIS "console authentication failures" alarm
-//! chain (CIS 4.6 / Security Hub CloudWatch.6), judge every account × region, and complete the
-//! chain on request.
+//! orgsweep: sweep an AWS Organization for the CIS AWS Foundations monitoring controls — each a
+//! chain of trail → log group → metric filter → alarm → confirmed subscriber — judge every
+//! account × control × region, report it, and complete the chains on request.
 //!
-//! The crate is a functional core with an I/O shell: `collect` and `sweep` talk to AWS and
-//! produce plain facts; `pattern` and `judge` turn facts into verdicts without any network.
+//! The crate is a functional core with an I/O shell. The modules, in pipeline order:
+//!
+//! | layer | modules | job |
+//! |---|---|---|
+//! | commands | [`cli`], [`commands`] | flags, prompts, printing, the one exit-code mapping |
+//! | run | [`run`], [`signals`] | one `check` or `remediate` from a request to the files; stoppable |
+//! | discover | [`organization`], [`sweep`] | who is calling, the accounts and their OUs, the regions |
+//! | assume | [`sweep::credentials`], [`aws`] | a role in each account; counted, classified calls |
+//! | collect | [`collect`] | the facts of one account: trails, log groups, filters, alarms, topics |
+//! | judge | [`judge`], [`pattern`], [`controls`] | facts → a verdict per cell, with no network |
+//! | report | [`report`] | matrix, findings, summary, HTML, OCSF, changes |
+//! | remediate | [`remediate`] | verdicts → a plan a person reviews → actions |
+//! | floor | [`outcome`], [`verdict`], [`facts`], [`failure`], [`config`], [`validate`], [`csv_safe`] | plain values every layer speaks |
+//!
+//! A layer imports only from the layers below it; the floor imports nothing above itself.
+//! Judging is pure and unit-tested without AWS; the emulator tests (tests/it) drive the real
+//! SDK against moto.
 //!
 //! The I/O shell is the `aws` feature (on by default). Without it the crate is only the pure
 //! core — patterns, config, facts, judge, plans and plan files — which is what the fuzz targets
@@ -25,10 +40,13 @@ pub mod failure;
 pub mod judge;
 #[cfg(feature = "aws")]
 pub mod organization;
+pub mod outcome;
 pub mod pattern;
 pub mod remediate;
 #[cfg(feature = "aws")]
 pub mod report;
+#[cfg(feature = "aws")]
+pub mod run;
 #[cfg(feature = "aws")]
 pub mod signals;
 #[cfg(feature = "aws")]

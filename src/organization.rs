@@ -15,7 +15,7 @@ use aws_config::SdkConfig;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
 use crate::aws::errors::classify;
-use crate::aws::{CallCounter, CallFailure, FailureKind};
+use crate::aws::{CallCounter, CallFailure};
 
 /// One account of the organization, as listed by Organizations.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +31,9 @@ pub struct OrgAccount {
     pub parent_name: String,
     /// The names from the root down to the parent: `Root / Prod / Prod EU` (reports group by it).
     pub ou_path: String,
+    /// The ids from the root down to the parent (`r-…`, `ou-…`, …): what exceptions and
+    /// `aws:SourceOrgPaths` conditions match an account's place in the tree by.
+    pub lineage: Vec<String>,
 }
 
 impl OrgAccount {
@@ -46,13 +49,40 @@ pub struct Organization {
     /// The organization id (`o-…`): plan files are bound to it.
     pub id: String,
     pub management_account_id: String,
-    /// Sorted by account id.
+    /// Sorted by account id: every account, or with `--ous` those under the OUs named.
     pub accounts: Vec<OrgAccount>,
+    /// Accounts of the organization that `--ous` left out.
+    pub outside_ous: usize,
+    /// Every root and OU id of the organization.
+    pub parents: BTreeSet<String>,
 }
 
-/// The `operation` of the failure returned for an `--ous` id that is not in the organization
-/// (a usage error rather than an AWS one; commands exit 2 on it).
-pub const UNKNOWN_OU: &str = "--ous";
+/// Why the organization could not be listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DiscoverError {
+    /// An `--ous` id that is neither an OU nor a root of the organization: the user's to fix.
+    UnknownOu(String),
+    /// An AWS call failed.
+    Call(CallFailure),
+}
+
+impl From<CallFailure> for DiscoverError {
+    fn from(f: CallFailure) -> Self {
+        DiscoverError::Call(f)
+    }
+}
+
+impl std::fmt::Display for DiscoverError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DiscoverError::UnknownOu(id) => write!(
+                f,
+                "`{id}` is not an OU or root of this organization; `orgsweep accounts` lists the parent ids"
+            ),
+            DiscoverError::Call(c) => c.fmt(f),
+        }
+    }
+}
 
 /// How many parents are listed at the same time.
 const PARENT_CONCURRENCY: usize = 8;
@@ -67,17 +97,17 @@ struct Parent {
     path: String,
 }
 
-/// What one parent holds: its child OUs, and its accounts with their lineage (ancestor ids).
-type Children = (Vec<Parent>, Vec<(OrgAccount, Vec<String>)>);
+/// What one parent holds: its child OUs, and its accounts.
+type Children = (Vec<Parent>, Vec<OrgAccount>);
 
 /// Lists the organization's accounts. With `ous` non-empty, keeps only accounts under one of
 /// those OUs or roots, at any depth; an id that is neither an OU nor a root of the organization
-/// is an error naming it (operation [`UNKNOWN_OU`]).
+/// is an error naming it.
 pub async fn discover(
     config: &SdkConfig,
     counter: &CallCounter,
     ous: &[String],
-) -> Result<Organization, CallFailure> {
+) -> Result<Organization, DiscoverError> {
     let client = crate::counted_client!(aws_sdk_organizations, config, counter);
 
     let described = client
@@ -98,7 +128,7 @@ pub async fn discover(
 
     let mut level = list_roots(&client).await?;
     let mut seen_nodes: BTreeSet<String> = level.iter().map(|p| p.id.clone()).collect();
-    let mut accounts: Vec<(OrgAccount, Vec<String>)> = Vec::new();
+    let mut accounts: Vec<OrgAccount> = Vec::new();
     while !level.is_empty() {
         let results: Vec<Children> = stream::iter(level)
             .map(|parent| {
@@ -121,20 +151,14 @@ pub async fn discover(
     }
 
     if let Some(unknown) = ous.iter().find(|ou| !seen_nodes.contains(*ou)) {
-        let mut failure = CallFailure::new(
-            FailureKind::NotFound,
-            UNKNOWN_OU,
-            format!(
-                "`{unknown}` is not an OU or root of this organization; `orgsweep accounts` lists the parent ids"
-            ),
-        );
-        failure.code = Some("UnknownOrganizationalUnit".to_string());
-        return Err(failure);
+        return Err(DiscoverError::UnknownOu(unknown.clone()));
     }
 
     let mut by_id: HashMap<String, OrgAccount> = HashMap::new();
-    for (account, lineage) in accounts {
-        let wanted = ous.is_empty() || lineage.iter().any(|node| ous.contains(node));
+    let mut everyone: BTreeSet<String> = BTreeSet::new();
+    for account in accounts {
+        everyone.insert(account.id.clone());
+        let wanted = ous.is_empty() || account.lineage.iter().any(|node| ous.contains(node));
         if wanted {
             by_id.insert(account.id.clone(), account);
         }
@@ -144,7 +168,9 @@ pub async fn discover(
     Ok(Organization {
         id,
         management_account_id,
+        outside_ous: everyone.len() - accounts.len(),
         accounts,
+        parents: seen_nodes,
     })
 }
 
@@ -204,18 +230,16 @@ async fn list_children(
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| classify("organizations:ListAccountsForParent", &e))?;
         for account in page.accounts() {
-            accounts.push((
-                OrgAccount {
-                    id: account.id().unwrap_or_default().to_string(),
-                    name: account.name().unwrap_or_default().to_string(),
-                    email: account.email().unwrap_or_default().to_string(),
-                    status: account_status(account),
-                    parent_id: parent.id.clone(),
-                    parent_name: parent.name.clone(),
-                    ou_path: parent.path.clone(),
-                },
-                parent.lineage.clone(),
-            ));
+            accounts.push(OrgAccount {
+                id: account.id().unwrap_or_default().to_string(),
+                name: account.name().unwrap_or_default().to_string(),
+                email: account.email().unwrap_or_default().to_string(),
+                status: account_status(account),
+                parent_id: parent.id.clone(),
+                parent_name: parent.name.clone(),
+                ou_path: parent.path.clone(),
+                lineage: parent.lineage.clone(),
+            });
         }
     }
     Ok((children, accounts))

@@ -89,6 +89,9 @@ where
         (None, SdkError::ServiceError(_) | SdkError::ResponseError(_)) if status.is_some() => {
             "the error body could not be read".to_string()
         }
+        // A connection that failed: the innermost causes say what happened (refused, DNS,
+        // TLS); the outer layers only repeat "dispatch failure".
+        (None, SdkError::DispatchFailure(_)) => innermost_causes(err),
         (None, _) => DisplayErrorContext(err).to_string(),
     };
     CallFailure {
@@ -99,6 +102,21 @@ where
         status,
         message: one_line(&message),
     }
+}
+
+/// The last few messages of an error's source chain, outermost first: where the cause is.
+fn innermost_causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut chain = vec![err.to_string()];
+    let mut next = err.source();
+    while let Some(e) = next {
+        let text = e.to_string();
+        if chain.last() != Some(&text) {
+            chain.push(text);
+        }
+        next = e.source();
+    }
+    let keep = chain.len().saturating_sub(3);
+    chain[keep..].join(": ")
 }
 
 #[cfg(test)]

@@ -10,33 +10,41 @@
 //! cells that a spreadsheet would run as a formula neutralised by a leading `'`.
 //!
 //! Exit codes: 0 listed; 2 usage or configuration error (an unknown `--ous` id included);
-//! 3 an AWS call failed.
+//! 4 the organization could not be read (endpoint, credentials, not the management
+//! account).
 
 use std::io::{self, Write};
 
 use crate::aws::{base_config, CallCounter, SdkSettings};
 use crate::cli::AccountsArgs;
 use crate::csv_safe::neutralise;
-use crate::organization::{self, OrgAccount};
+use crate::organization::{self, DiscoverError, OrgAccount};
+use crate::outcome::Ended;
+use crate::run::RunError;
+use crate::sweep::start::{StartError, StartStep};
 
-use super::{CommandError, Ended};
+use super::CommandError;
 
 /// Runs the subcommand.
 pub async fn run(args: AccountsArgs, quiet: bool) -> Result<Ended, CommandError> {
     let config = args.selection.load_config().map_err(CommandError::Usage)?;
-    let sdk = base_config(&SdkSettings::from(&config)).await;
+    let settings = SdkSettings::from(&config);
+    let sdk = base_config(&settings).await;
     let counter = CallCounter::new();
     let org = match organization::discover(&sdk, &counter, &args.selection.ous).await {
         Ok(org) => org,
-        Err(failure) if failure.operation == organization::UNKNOWN_OU => {
-            return Err(CommandError::Usage(format!("--ous: {}", failure.message)));
+        Err(e @ DiscoverError::UnknownOu(_)) => {
+            return Err(CommandError::Usage(format!("--ous: {e}")));
         }
-        Err(failure) => {
-            return Err(CommandError::Aws(format!(
-                "cannot list the organization: {failure}\n\
-                 hint: run orgsweep with credentials of the organization's management account \
-                 (AWS_PROFILE, AWS_ACCESS_KEY_ID, ...); AWS_REGION and AWS_ENDPOINT_URL are honoured"
-            )));
+        Err(DiscoverError::Call(failure)) => {
+            return Err(RunError::Start(Box::new(StartError::new(
+                StartStep::Organization,
+                failure,
+                crate::sweep::endpoint_of(&sdk),
+                sdk.region().map(|r| r.to_string()).unwrap_or_default(),
+                settings.max_attempts,
+            )))
+            .into());
         }
     };
 
@@ -180,6 +188,7 @@ mod tests {
             parent_id: "ou-ab12-cdef5678".into(),
             parent_name: "Prod".into(),
             ou_path: "Root / Prod".into(),
+            lineage: vec!["r-ab12".into(), "ou-ab12-cdef5678".into()],
         }
     }
 

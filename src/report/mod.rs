@@ -12,15 +12,13 @@ pub mod ocsf;
 pub mod screen;
 pub mod summary;
 
-use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use crate::csv_safe::neutralise;
-use crate::judge::ControlCells;
-use crate::verdict::Verdict;
 
+pub use crate::outcome::AccountRow;
 pub use summary::Summary;
 
 pub const MATRIX: &str = "matrix.csv";
@@ -42,26 +40,6 @@ pub const FINDINGS_HEADER: [&str; 12] = [
     "alarm_arn",
     "topic_arn",
 ];
-
-/// One account's cells: per control (in table order), its verdict per column region.
-#[derive(Debug, Clone)]
-pub struct AccountRow {
-    pub account_id: String,
-    pub account_name: String,
-    pub controls: Vec<ControlCells>,
-}
-
-impl AccountRow {
-    /// Every verdict of the account, control by control.
-    pub fn verdicts(&self) -> impl Iterator<Item = &Verdict> {
-        self.controls.iter().flat_map(|(_, cells)| cells.values())
-    }
-
-    /// One control's cells.
-    pub fn control(&self, id: &str) -> Option<&BTreeMap<String, Verdict>> {
-        self.controls.iter().find(|(c, _)| c == id).map(|(_, v)| v)
-    }
-}
 
 /// Writes rows as accounts finish, then sorts and replaces the files at the end.
 pub struct ReportWriter {
@@ -313,7 +291,7 @@ pub fn write_json_atomically<T: serde::Serialize>(path: &Path, value: &T) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::verdict::{Reason, Status};
+    use crate::verdict::{Reason, Status, Verdict};
 
     fn row(id: &str, name: &str, status: Status) -> AccountRow {
         let v = Verdict::new(

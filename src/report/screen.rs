@@ -38,9 +38,60 @@ impl WorstAccounts {
     }
 }
 
+/// The statuses in the order people read them.
+const STATUSES: [&str; 5] = ["PASS", "FAIL", "EXCEPTED", "ERROR", "SKIPPED"];
+
+/// "1 account", "2 accounts".
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {}", plural_word(n, word))
+}
+
+fn plural_word(n: usize, word: &str) -> String {
+    if n == 1 {
+        word.to_string()
+    } else {
+        format!("{word}s")
+    }
+}
+
+/// "28 checked of 29 in the organization (1 suspended)": every account of the organization
+/// is either checked or not checked for a reason.
+fn account_line(a: &super::summary::AccountCounts) -> String {
+    let n = &a.not_checked;
+    let why: Vec<String> = [
+        (n.suspended, "suspended"),
+        (n.excluded, "excluded"),
+        (n.outside_ous, "outside --ous"),
+        (n.not_named, "not named by --accounts"),
+        (n.interrupted, "not reached before the interruption"),
+    ]
+    .iter()
+    .filter(|(k, _)| *k > 0)
+    .map(|(k, w)| format!("{k} {w}"))
+    .collect();
+    let mut line = format!(
+        "{} checked of {} in the organization",
+        a.checked, a.in_organization
+    );
+    if !why.is_empty() {
+        let _ = write!(line, " (not checked: {})", why.join(", "));
+    }
+    line
+}
+
+/// Every (status, reason) pair with its cell count, most cells first.
+fn reasons_by_status(summary: &Summary) -> Vec<(String, String, usize)> {
+    let mut rows: Vec<(String, String, usize)> = summary
+        .reasons_by_status
+        .iter()
+        .flat_map(|(s, reasons)| reasons.iter().map(move |(r, n)| (s.clone(), r.clone(), *n)))
+        .collect();
+    rows.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
+    rows
+}
+
 /// Cells per control and status: the family at a glance.
 fn control_table(summary: &Summary) -> String {
-    const STATUSES: [&str; 4] = ["PASS", "FAIL", "ERROR", "SKIPPED"];
     let width = summary
         .controls_checked
         .iter()
@@ -75,25 +126,30 @@ pub fn render(summary: &Summary, worst: &WorstAccounts, dir: &Path) -> String {
         (None, true) => "complete".to_string(),
         (None, false) => "incomplete".to_string(),
     };
+    let a = &summary.accounts;
     let _ = writeln!(
         out,
-        "orgsweep: {} of {} accounts x {} regions x {} controls in {:.1}s ({state})",
-        summary.accounts_done,
-        summary.accounts_selected,
-        summary.regions.len(),
-        summary.controls_checked.len(),
+        "orgsweep: {} x {} x {} in {:.1}s ({state})",
+        plural(a.checked, "account"),
+        plural(summary.regions.len(), "region"),
+        plural(summary.controls_checked.len(), "control"),
         summary.elapsed_seconds
     );
-    let statuses: Vec<String> = ["PASS", "FAIL", "ERROR", "SKIPPED"]
+    let _ = writeln!(out, "accounts: {}", account_line(a));
+    let _ = writeln!(
+        out,
+        "  {} fully compliant, {} with a FAIL, {} with an ERROR",
+        a.fully_compliant, a.with_fail, a.with_error
+    );
+    let statuses: Vec<String> = STATUSES
         .iter()
         .map(|s| format!("{s} {}", summary.statuses.get(*s).copied().unwrap_or(0)))
         .collect();
-    let _ = writeln!(out, "cells: {}", statuses.join(", "));
-    let mut reasons: Vec<(&String, &usize)> = summary.reasons.iter().collect();
-    reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let cells: usize = summary.statuses.values().sum();
+    let _ = writeln!(out, "{}: {}", plural(cells, "cell"), statuses.join(", "));
     let _ = writeln!(out, "reasons:");
-    for (reason, n) in reasons {
-        let _ = writeln!(out, "  {reason:<28} {n}");
+    for (status, reason, n) in reasons_by_status(summary) {
+        let _ = writeln!(out, "  {status:<8} {reason:<28} {n}");
     }
     if !summary.controls_checked.is_empty() {
         out.push_str(&control_table(summary));
@@ -142,4 +198,51 @@ pub fn render(summary: &Summary, worst: &WorstAccounts, dir: &Path) -> String {
         dir.display()
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::summary::{AccountCounts, NotChecked};
+
+    #[test]
+    fn counts_are_spelled_for_one_and_reasons_carry_their_status() {
+        let mut summary = Summary {
+            regions: vec!["us-east-1".into()],
+            controls_checked: vec!["root-usage".into()],
+            accounts: AccountCounts {
+                in_organization: 3,
+                selected: 1,
+                checked: 1,
+                not_checked: NotChecked {
+                    suspended: 1,
+                    outside_ous: 1,
+                    ..NotChecked::default()
+                },
+                with_fail: 1,
+                ..AccountCounts::default()
+            },
+            ..Summary::default()
+        };
+        summary.statuses.insert("FAIL".into(), 1);
+        summary
+            .reasons_by_status
+            .entry("FAIL".into())
+            .or_default()
+            .insert("NO_TRAIL".into(), 1);
+        let text = render(&summary, &WorstAccounts::default(), Path::new("out"));
+        assert!(text.contains("1 account x 1 region x 1 control"), "{text}");
+        assert!(text.contains("1 cell: "), "{text}");
+        assert!(
+            text.contains(
+                "1 checked of 3 in the organization (not checked: 1 suspended, 1 outside --ous)"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("0 fully compliant, 1 with a FAIL, 0 with an ERROR"),
+            "{text}"
+        );
+        assert!(text.contains("FAIL     NO_TRAIL"), "{text}");
+    }
 }

@@ -26,6 +26,9 @@ pub struct Summary {
     pub statuses: BTreeMap<String, usize>,
     /// Cells per reason code.
     pub reasons: BTreeMap<String, usize>,
+    /// Cells per status, then reason (EXCEPTED cells keep their FAIL reason).
+    #[serde(default)]
+    pub reasons_by_status: BTreeMap<String, BTreeMap<String, usize>>,
     /// Accounts with at least one cell per status.
     pub accounts_by_status: BTreeMap<String, usize>,
     /// The same counts per control (cells per status and per reason, accounts per status).
@@ -37,8 +40,45 @@ pub struct Summary {
     pub calls_per_account: f64,
     /// Accounts in the organization left out because they are not ACTIVE.
     pub inactive_accounts: Vec<String>,
+    /// The accounts counted one way for every output: the organization, what the run selected
+    /// and checked, what it did not check and why, and the headline.
+    #[serde(default)]
+    pub accounts: AccountCounts,
     /// With `--compare`: what changed since the earlier run (counts per change type, notes).
     pub changes: Option<super::changes::ChangeSummary>,
+}
+
+/// The accounts, counted one way for the summary, the page and the closing screen.
+/// `in_organization` = `checked` + every count of `not_checked`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AccountCounts {
+    pub in_organization: usize,
+    /// Checked or excluded by the user (the rows of the reports).
+    pub selected: usize,
+    /// Checked so far (all selected ones, unless interrupted).
+    pub checked: usize,
+    pub not_checked: NotChecked,
+    /// Checked accounts with no FAIL and no ERROR cell.
+    pub fully_compliant: usize,
+    /// Checked accounts with at least one FAIL cell.
+    pub with_fail: usize,
+    /// Checked accounts with at least one ERROR cell.
+    pub with_error: usize,
+}
+
+/// Accounts of the organization the run did not check, by why.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NotChecked {
+    /// Not ACTIVE (suspended, pending closure).
+    pub suspended: usize,
+    /// Left out with `--exclude-accounts` (their cells are SKIPPED/EXCLUDED).
+    pub excluded: usize,
+    /// Not under the OUs `--ous` names.
+    pub outside_ous: usize,
+    /// Not among the accounts `--accounts` names.
+    pub not_named: usize,
+    /// Selected, but the run was interrupted before their turn.
+    pub interrupted: usize,
 }
 
 /// One control's counts.
@@ -65,9 +105,39 @@ fn tally<'a>(
 }
 
 impl Summary {
-    /// Adds one account's verdicts to the counts, overall and per control.
+    /// Adds one checked account's verdicts to the counts, overall and per control.
     pub fn count(&mut self, row: &super::AccountRow) {
+        use crate::verdict::Status;
+        self.accounts.checked += 1;
+        let (fail, error) = (row.has(Status::Fail), row.has(Status::Error));
+        self.accounts.with_fail += usize::from(fail);
+        self.accounts.with_error += usize::from(error);
+        self.accounts.fully_compliant += usize::from(!fail && !error);
+        self.count_cells(row);
+    }
+
+    /// Adds the SKIPPED row of an account the user excluded.
+    pub fn count_excluded(&mut self, row: &super::AccountRow) {
+        self.count_cells(row);
+    }
+
+    /// The accounts not checked when the run ends: those selected but never reached.
+    pub fn close_accounts(&mut self) {
+        let a = &mut self.accounts;
+        let to_check = a.selected.saturating_sub(a.not_checked.excluded);
+        a.not_checked.interrupted = to_check.saturating_sub(a.checked);
+    }
+
+    fn count_cells(&mut self, row: &super::AccountRow) {
         self.accounts_done += 1;
+        for v in row.verdicts() {
+            *self
+                .reasons_by_status
+                .entry(v.status.as_str().into())
+                .or_default()
+                .entry(v.reason.as_str().into())
+                .or_default() += 1;
+        }
         let seen = tally(&mut self.statuses, &mut self.reasons, row.verdicts());
         for s in seen {
             *self.accounts_by_status.entry(s.into()).or_default() += 1;
@@ -96,8 +166,8 @@ impl Summary {
     }
 
     /// How the cells counted so far end the command (any ERROR, else any FAIL, else clean).
-    pub fn ended(&self) -> crate::commands::Ended {
+    pub fn ended(&self) -> crate::outcome::Ended {
         let has = |s: &str| self.statuses.get(s).copied().unwrap_or(0) > 0;
-        crate::commands::Ended::from_statuses(has("ERROR"), has("FAIL"))
+        crate::outcome::Ended::from_statuses(has("ERROR"), has("FAIL"))
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod credentials;
 pub mod progress;
+pub mod start;
 
 use std::collections::BTreeSet;
 
@@ -21,11 +22,17 @@ use crate::config::Config;
 use crate::controls::Control;
 use crate::facts::AccountFacts;
 use crate::judge::{self, ControlCells, OrgChain};
-use crate::organization::{self, OrgAccount, Organization};
-use crate::report::AccountRow;
+use crate::organization::{self, DiscoverError, OrgAccount, Organization};
+use crate::outcome::AccountRow;
 use crate::verdict::{Reason, Status, Verdict};
 
 use credentials::{AssumedRole, RoleSpec};
+use start::{StartError, StartStep};
+
+/// The endpoint the SDK was pointed at (`AWS_ENDPOINT_URL`), if any.
+pub fn endpoint_of(config: &SdkConfig) -> Option<String> {
+    config.endpoint_url().map(str::to_string)
+}
 
 /// What to sweep, as plain values: built by the command line (or a test), taken by the sweep.
 #[derive(Debug, Clone)]
@@ -61,18 +68,16 @@ pub struct Session {
 /// Why a sweep could not start.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SweepError {
-    /// A selection the organization does not have (an account, a region): the user's to fix.
+    /// A selection the organization does not have (an OU, an account, a region): the user's
+    /// to fix.
     Usage(String),
     /// AWS would not tell who is calling, or list the organization or the regions.
-    Aws(String),
+    Start(Box<StartError>),
 }
 
 impl SweepError {
     fn usage(message: impl Into<String>) -> Self {
         SweepError::Usage(message.into())
-    }
-    fn aws(message: impl Into<String>) -> Self {
-        SweepError::Aws(message.into())
     }
 }
 
@@ -86,25 +91,36 @@ impl Session {
     /// Learns who is calling, discovers the organization and regions.
     pub async fn start(request: &SweepRequest) -> Result<Session, SweepError> {
         let config = request.config.clone();
-        let base = base_config(&SdkSettings::from(&config)).await;
+        let settings = SdkSettings::from(&config);
+        let base = base_config(&settings).await;
+        let cannot_start = |step, failure| {
+            SweepError::Start(Box::new(StartError::new(
+                step,
+                failure,
+                endpoint_of(&base),
+                base.region().map(|r| r.to_string()).unwrap_or_default(),
+                settings.max_attempts,
+            )))
+        };
         let counter = CallCounter::new();
-        let caller = CallerIdentity::fetch(&base, &counter).await.map_err(|f| {
-            SweepError::aws(format!(
-                "cannot identify the caller ({f}); check the AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID, ...)"
-            ))
-        })?;
-        let organization = organization::discover(&base, &counter, &request.ous)
+        let caller = CallerIdentity::fetch(&base, &counter)
             .await
-            .map_err(|f| {
-                SweepError::aws(format!(
-                    "cannot list the organization's accounts ({f}); run orgsweep from the management account or a delegated administrator"
-                ))
-            })?;
+            .map_err(|f| cannot_start(StartStep::Identify, f))?;
+        let organization = match organization::discover(&base, &counter, &request.ous).await {
+            Ok(o) => o,
+            Err(DiscoverError::UnknownOu(id)) => {
+                return Err(SweepError::usage(format!(
+                    "--ous: {}",
+                    DiscoverError::UnknownOu(id)
+                )))
+            }
+            Err(DiscoverError::Call(f)) => return Err(cannot_start(StartStep::Organization, f)),
+        };
         let management =
             AccountClients::new(caller.account_id.clone(), base.clone(), counter.clone());
         let found = regions::discover(&management, &caller.partition)
             .await
-            .map_err(|f| SweepError::aws(format!("cannot list the regions ({f})")))?;
+            .map_err(|f| cannot_start(StartStep::Regions, f))?;
         let columns = match &config.sweep.regions {
             r if r.is_empty() => found.all.iter().cloned().collect(),
             r => {

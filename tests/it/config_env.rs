@@ -99,7 +99,8 @@ async fn aws_endpoint_url_decides_where_calls_go() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains(&ids[0]));
 
-    // A dead endpoint (a port nobody listens on): an AWS error, exit 3, with a clear message.
+    // A dead endpoint (a port nobody listens on): the sweep cannot start, exit 4, with a
+    // message that names the endpoint and the kind of failure.
     let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let dead_endpoint = format!("http://{}", dead.local_addr().unwrap());
     drop(dead);
@@ -109,14 +110,17 @@ async fn aws_endpoint_url_decides_where_calls_go() {
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(3), "{err}");
-    assert!(err.contains("cannot list the organization"), "{err}");
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(err.contains("cannot read the organization"), "{err}");
     assert!(err.contains("DescribeOrganization"), "{err}");
+    assert!(err.contains(&dead_endpoint), "{err}");
+    assert!(err.contains("connection was refused"), "{err}");
 
     // Another emulator without an organization: its answer, not the first one's.
     let other = Moto::start();
     let out = orgsweep_in(&other, &["accounts", "--config", fast]);
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(err.contains("not its management account"), "{err}");
     assert!(err.contains("AWSOrganizationsNotInUseException"), "{err}");
 }

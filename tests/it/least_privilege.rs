@@ -492,7 +492,7 @@ async fn check_policy_is_enough_and_every_action_is_needed() {
 }
 
 /// Each management-policy action removed from the caller in turn: organization discovery and
-/// `DescribeRegions` stop the sweep before any cell (exit 3, the operation named);
+/// `DescribeRegions` stop the sweep before any cell (exit 4, the operation named);
 /// `sts:AssumeRole` makes every member ERROR / ASSUME_ROLE_FAILED; each check action makes the
 /// management account's cells ERROR / ACCESS_DENIED. Also: the `sts:AssumeRole` grant is
 /// scoped to `role/OrgSweepRole` (another role name is refused).
@@ -516,7 +516,8 @@ async fn management_policy_is_enough_and_every_action_is_needed() {
         .await;
         let run = check(&moto, &org, ROLE, &tmp.path().join(format!("without-{i}"))).await;
         if action.starts_with("organizations:") || action == "ec2:DescribeRegions" {
-            assert_eq!(run.code, Some(3), "without {action}: {}", run.stderr);
+            // The sweep cannot start: exit 4, no report.
+            assert_eq!(run.code, Some(4), "without {action}: {}", run.stderr);
             assert!(run.cells.is_empty(), "without {action}: {:?}", run.cells);
             assert!(
                 run.stderr.contains(&format!(":{} ", op(action))) && run.stderr.contains("403"),

@@ -1,0 +1,186 @@
+//! `check` as a run: sweep the selected accounts and write every report file. Shared by
+//! `orgsweep check` and the re-check after `orgsweep remediate --apply`.
+
+use std::path::Path;
+use std::time::Instant;
+
+use crate::organization::OrgAccount;
+use crate::outcome::Ended;
+use crate::report::changes::{self, Earlier};
+use crate::report::derived::{write_derived, DerivedInput};
+use crate::report::screen::WorstAccounts;
+use crate::report::summary::{AccountCounts, NotChecked};
+use crate::report::{ReportWriter, Summary};
+use crate::sweep::{self, progress, Session, SweepRequest};
+use crate::verdict::Status;
+
+use super::{RunError, Stop};
+
+/// A finished (or interrupted) check: how it ended and what the closing screen shows.
+pub struct Checked {
+    pub ended: Ended,
+    pub summary: Summary,
+    pub worst: WorstAccounts,
+}
+
+/// Checks what `request` selects and writes the reports into `dir`, comparing with `compare`
+/// (a report directory, or `latest`) when given. The directory to compare with is read before
+/// any AWS call.
+pub async fn run(
+    request: &SweepRequest,
+    dir: &Path,
+    compare: Option<&Path>,
+    quiet: bool,
+    stop: Stop,
+) -> Result<Checked, RunError> {
+    let earlier = earlier_run(compare, dir)?;
+    let session = Session::start(request).await?;
+    let selected = session.select(request)?;
+    sweep_to_files(
+        &session,
+        &selected.check,
+        &selected.excluded,
+        dir,
+        earlier,
+        quiet,
+        stop,
+    )
+    .await
+}
+
+/// Reads the run `--compare` names: `latest` is the newest complete run under `reports/` other
+/// than `dir`.
+pub fn earlier_run(compare: Option<&Path>, dir: &Path) -> Result<Option<Earlier>, RunError> {
+    let Some(arg) = compare else {
+        return Ok(None);
+    };
+    let path = if arg == Path::new("latest") {
+        changes::latest(Path::new("reports"), dir)?
+    } else {
+        arg.to_path_buf()
+    };
+    Ok(Some(changes::read_earlier(&path)?))
+}
+
+/// The organization's accounts by what the run does with them (the checked ones and the
+/// headline are counted as accounts finish).
+fn account_counts(
+    session: &Session,
+    check: &[OrgAccount],
+    excluded: &[OrgAccount],
+) -> AccountCounts {
+    let org = &session.organization;
+    let suspended = org.accounts.iter().filter(|a| !a.is_active()).count();
+    let in_scope_active = org.accounts.len() - suspended;
+    AccountCounts {
+        in_organization: org.accounts.len() + org.outside_ous,
+        selected: check.len() + excluded.len(),
+        not_checked: NotChecked {
+            suspended,
+            excluded: excluded.len(),
+            outside_ous: org.outside_ous,
+            not_named: in_scope_active.saturating_sub(check.len() + excluded.len()),
+            interrupted: 0,
+        },
+        ..AccountCounts::default()
+    }
+}
+
+/// Sweeps `check`, writes `excluded` as SKIPPED rows, and writes the reports into `dir`. An
+/// output directory that cannot be made stops the run before anything is swept; a write that
+/// fails later leaves an incomplete report.
+pub async fn sweep_to_files(
+    session: &Session,
+    check: &[OrgAccount],
+    excluded: &[OrgAccount],
+    dir: &Path,
+    earlier: Option<Earlier>,
+    quiet: bool,
+    stop: Stop,
+) -> Result<Checked, RunError> {
+    let started = Instant::now();
+    let mut summary = Summary {
+        started_at: sweep::now_rfc3339(),
+        management_account_id: session.management_account_id().to_string(),
+        regions: session.columns.clone(),
+        controls_checked: session.controls.iter().map(|c| c.id.clone()).collect(),
+        accounts_selected: check.len() + excluded.len(),
+        inactive_accounts: session
+            .organization
+            .accounts
+            .iter()
+            .filter(|a| !a.is_active())
+            .map(|a| a.id.clone())
+            .collect(),
+        accounts: account_counts(session, check, excluded),
+        ..Summary::default()
+    };
+    let mut writer =
+        ReportWriter::create(dir, &session.columns, &summary).map_err(RunError::OutputDir)?;
+    let mut worst = WorstAccounts::default();
+    let mut write_error: Option<String> = None;
+    for account in excluded {
+        let row = session.excluded_row(account);
+        writer.write_account(&row).map_err(RunError::Write)?;
+        summary.count_excluded(&row);
+    }
+    let bar = progress::accounts_bar(check.len() as u64, quiet);
+    let mut errors = 0usize;
+    let interrupted = {
+        let sweep = session.check_all(check, |_, _, row| {
+            if let Err(e) = writer.write_account(&row) {
+                write_error.get_or_insert(e);
+            }
+            summary.count(&row);
+            worst.add(&row);
+            if row.has(Status::Error) {
+                errors += 1;
+            }
+            bar.inc(1);
+            bar.set_message(format!("{errors} accounts with errors"));
+        });
+        tokio::select! {
+            _ = sweep => None,
+            signal = stop.first() => Some(signal),
+        }
+    };
+    bar.finish_and_clear();
+    summary.elapsed_seconds = started.elapsed().as_secs_f64();
+    summary.close_accounts();
+    summary.finished_at = Some(sweep::now_rfc3339());
+    summary.set_calls(session.counter.snapshot());
+    if let Some(e) = write_error {
+        return Err(RunError::Write(format!("writing the reports failed: {e}")));
+    }
+    let derived = DerivedInput {
+        dir,
+        organization: &session.organization,
+        controls: &session.controls,
+        columns: &session.columns,
+        partition: &session.caller.partition,
+        selected: check.iter().chain(excluded).map(|a| a.id.clone()).collect(),
+        earlier,
+    };
+    if let Some(signal) = interrupted {
+        summary.interrupted = Some(signal.to_string());
+        // The files hold the accounts finished so far; the derived ones say they are partial.
+        writer.flush().map_err(RunError::Write)?;
+        write_derived(derived, &mut summary).map_err(RunError::Write)?;
+        writer.write_summary(&summary).map_err(RunError::Write)?;
+        return Ok(Checked {
+            ended: Ended::Interrupted(signal),
+            summary,
+            worst,
+        });
+    }
+    summary.complete = true;
+    writer.finish(&summary).map_err(RunError::Write)?;
+    write_derived(derived, &mut summary).map_err(RunError::Write)?;
+    crate::report::write_json_atomically(&dir.join(crate::report::SUMMARY), &summary)
+        .map_err(RunError::Write)?;
+    Ok(Checked {
+        ended: summary.ended(),
+        summary,
+        worst,
+    })
+}
