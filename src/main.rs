@@ -12,8 +12,11 @@ fn main() {
             args.json,
             &args.pattern,
             &args.control,
+            &args.benchmark,
         )),
-        Command::Controls(args) => commands::finish(commands::controls::run(args.json)),
+        Command::Controls(args) => {
+            commands::finish(commands::controls::run(args.json, &args.benchmark))
+        }
         command => {
             let runtime = match tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
