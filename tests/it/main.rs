@@ -6,6 +6,7 @@ mod support;
 
 mod accounts;
 mod bad_input;
+mod benchmarks;
 mod check_scenarios;
 mod config_env;
 mod delivery;
