@@ -13,7 +13,8 @@ use crate::validate;
     about = "Check, and on request complete, the CIS AWS Foundations monitoring controls (metric filter + alarm chains) in every account and region of an AWS Organization",
     long_about = "orgsweep runs from the management account of an AWS Organization. It lists every account, \
 assumes a role in each one concurrently and, in every region, checks the CIS AWS Foundations \
-'monitoring' controls (CIS v3.0 4.1-4.15, Security Hub CloudWatch.1-14; `orgsweep controls` lists them): \
+'monitoring' controls (CIS v7.0.0 5.1-5.15 by default; --benchmark chooses CIS v1.2.0 to v7.0.0 or \
+Security Hub CloudWatch.1-14; `orgsweep controls` lists them): \
 for each, a logging multi-region CloudTrail trail with management events, delivering to a CloudWatch Logs \
 group, a metric filter that catches every event the control's reference pattern catches, an alarm on its \
 metric with an SNS action, and a confirmed subscriber.\n\n\
@@ -63,7 +64,7 @@ orgsweep remediate --apply --ous ou-ab12-cd34ef56 --max-accounts 20   # one wave
     Remediate(RemediateArgs),
     /// List the controls orgsweep checks: ids, CIS and Security Hub numbers, reference patterns, names.
     #[command(
-        after_help = "Examples:\n  orgsweep controls\n  orgsweep controls --json\n  orgsweep check --controls 4.3,CloudWatch.6,vpc-changes"
+        after_help = "Examples:\n  orgsweep controls\n  orgsweep controls --benchmark cis-5.0\n  orgsweep controls --json\n  orgsweep check --controls 5.3,CloudWatch.6,vpc-changes"
     )]
     Controls(ControlsArgs),
     /// Judge one metric-filter pattern offline: does it catch every event a control's reference catches?
@@ -112,8 +113,9 @@ pub struct Selection {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=512))]
     pub concurrency: Option<u16>,
 
-    /// Controls to check: `all` (the default) or ids, CIS v3.0 numbers (4.3) or Security Hub
-    /// ids (CloudWatch.1), comma-separated; see `orgsweep controls` [config: sweep.controls].
+    /// Controls to check: `all` (the default) or ids, the benchmark's numbers (5.3 under CIS
+    /// v7.0.0) or Security Hub ids (CloudWatch.1), comma-separated; see `orgsweep controls`
+    /// [config: sweep.controls].
     #[arg(
         long,
         value_name = "LIST",
@@ -122,11 +124,60 @@ pub struct Selection {
     )]
     pub controls: Vec<String>,
 
+    #[command(flatten)]
+    pub benchmark: BenchmarkArg,
+
     /// Also read each alarm's action history over the last DAYS days (1-30) and fail chains
     /// whose latest notification failed (ALARM_ACTION_FAILING); a call per alarm
     /// [config: sweep.alarm_history_days; default off].
     #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=30))]
     pub alarm_history: Option<u32>,
+}
+
+/// The benchmark to judge against.
+#[derive(Debug, Clone, Args, Default)]
+pub struct BenchmarkArg {
+    /// The benchmark the controls are judged against: its numbers, titles and reference patterns
+    /// (cis-1.2, cis-1.4, cis-1.5, cis-2.0, cis-3.0, cis-4.0, cis-5.0, cis-6.0, cis-7.0,
+    /// security-hub) [config: sweep.benchmark; default cis-7.0].
+    #[arg(long, value_name = "ID", env = BENCHMARK_ENV)]
+    pub benchmark: Option<String>,
+}
+
+/// The environment variable `--benchmark` reads.
+pub const BENCHMARK_ENV: &str = "ORGSWEEP_BENCHMARK";
+
+impl BenchmarkArg {
+    /// Where the value came from, for messages: the flag when it is on the command line, else
+    /// the environment variable.
+    fn source(&self) -> String {
+        let on_line = std::env::args_os().any(|a| {
+            a.to_str()
+                .is_some_and(|a| a == "--benchmark" || a.starts_with("--benchmark="))
+        });
+        if on_line {
+            "--benchmark".into()
+        } else {
+            format!("{BENCHMARK_ENV} (environment)")
+        }
+    }
+
+    /// The benchmark named by the flag or environment, if any; an unknown id is an error naming
+    /// where it came from and listing the valid ids.
+    pub fn chosen(&self) -> Result<Option<crate::controls::Benchmark>, String> {
+        match &self.benchmark {
+            None => Ok(None),
+            Some(id) => crate::controls::Benchmark::parse(id)
+                .map(Some)
+                .map_err(|e| format!("{}: {e}", self.source())),
+        }
+    }
+
+    /// The benchmark for commands without a configuration file (`controls`, `pattern`): the
+    /// flag or environment, else the default.
+    pub fn resolve(&self) -> Result<crate::controls::Benchmark, String> {
+        Ok(self.chosen()?.unwrap_or_default())
+    }
 }
 
 #[derive(Debug, Args)]
@@ -191,9 +242,13 @@ pub struct RemediateArgs {
 
 #[derive(Debug, Args)]
 pub struct ControlsArgs {
-    /// Print the table as JSON (one object per control) instead of text.
+    /// Print the table as JSON (one object per control, with every benchmark's numbers, titles,
+    /// status and reference) instead of text.
     #[arg(long)]
     pub json: bool,
+
+    #[command(flatten)]
+    pub benchmark: BenchmarkArg,
 }
 
 #[derive(Debug, Args)]
@@ -202,10 +257,13 @@ pub struct PatternArgs {
     #[arg(long)]
     pub json: bool,
 
-    /// The control to judge against: an id, a CIS v3.0 number (4.6) or a Security Hub id
-    /// (CloudWatch.6); see `orgsweep controls`.
+    /// The control to judge against: an id, the benchmark's number (5.6 under CIS v7.0.0) or a
+    /// Security Hub id (CloudWatch.6); see `orgsweep controls`.
     #[arg(long, value_name = "ID", default_value = crate::controls::DEFAULT_CONTROL)]
     pub control: String,
+
+    #[command(flatten)]
+    pub benchmark: BenchmarkArg,
 
     /// The metric-filter pattern, e.g. '{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }'.
     #[arg(allow_hyphen_values = true)]
@@ -238,6 +296,7 @@ impl Selection {
             concurrency: self.concurrency.map(usize::from),
             controls: (!self.controls.is_empty()).then(|| self.controls.clone()),
             alarm_history_days: self.alarm_history,
+            benchmark: None,
         }
     }
 
@@ -248,21 +307,24 @@ impl Selection {
             None => (PathBuf::from(crate::config::DEFAULT_PATH), false),
         };
         let config = crate::config::Config::load(&path, explicit).map_err(|e| e.to_string())?;
-        config.with_overrides(&self.overrides())
+        let mut overrides = self.overrides();
+        overrides.benchmark = self.benchmark.chosen()?;
+        config.with_overrides(&overrides)
     }
 
     /// What to sweep, as plain values: the configuration with the flags applied, the controls
     /// it selects, and the account filters. A usage error names the flag or key.
     pub fn request(&self) -> Result<crate::sweep::SweepRequest, String> {
         let config = self.load_config()?;
-        let controls = crate::controls::select(&config.sweep.controls).map_err(|e| {
-            let from = if self.controls.is_empty() {
-                "sweep.controls"
-            } else {
-                "--controls"
-            };
-            format!("{from}: {e}")
-        })?;
+        let controls = crate::controls::select(&config.sweep.controls, config.benchmark())
+            .map_err(|e| {
+                let from = if self.controls.is_empty() {
+                    "sweep.controls"
+                } else {
+                    "--controls"
+                };
+                format!("{from}: {e}")
+            })?;
         Ok(crate::sweep::SweepRequest {
             config,
             controls,

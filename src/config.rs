@@ -35,7 +35,9 @@ pub struct Access {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Sweep {
-    /// Controls to check: `all`, or ids, CIS v3.0 numbers, Security Hub ids.
+    /// The benchmark the controls are judged against (`cis-7.0`, …, `security-hub`).
+    pub benchmark: String,
+    /// Controls to check: `all`, or ids, the benchmark's numbers, Security Hub ids.
     pub controls: Vec<String>,
     pub regions: Vec<String>,
     pub concurrency: usize,
@@ -90,6 +92,7 @@ impl Default for Access {
 impl Default for Sweep {
     fn default() -> Self {
         Sweep {
+            benchmark: crate::controls::Benchmark::default().id().to_string(),
             controls: vec!["all".into()],
             regions: Vec::new(),
             concurrency: 32,
@@ -153,6 +156,8 @@ pub struct Overrides {
     pub concurrency: Option<usize>,
     pub controls: Option<Vec<String>>,
     pub alarm_history_days: Option<u32>,
+    /// Already validated where it was read (flag or environment), which its errors name.
+    pub benchmark: Option<crate::controls::Benchmark>,
 }
 
 /// The default config path, relative to the working directory.
@@ -222,6 +227,9 @@ impl Config {
         if let Some(v) = o.alarm_history_days {
             self.sweep.alarm_history_days = v;
         }
+        if let Some(b) = o.benchmark {
+            self.sweep.benchmark = b.id().to_string();
+        }
         self.validate().map_err(|(key, message)| {
             let flag = match key.as_str() {
                 "access.role_name" => "--role-name",
@@ -230,6 +238,7 @@ impl Config {
                 "sweep.concurrency" => "--concurrency",
                 "sweep.controls" => "--controls",
                 "sweep.alarm_history_days" => "--alarm-history",
+                "sweep.benchmark" => "--benchmark",
                 other => other,
             };
             format!("{flag}: {message}")
@@ -252,7 +261,9 @@ impl Config {
             validate::region_name(region).map_err(|m| (key("sweep.regions"), m))?;
         }
         in_range(s.concurrency as u64, 1, 512).map_err(|m| (key("sweep.concurrency"), m))?;
-        crate::controls::select(&s.controls).map_err(|m| (key("sweep.controls"), m))?;
+        let benchmark = crate::controls::Benchmark::parse(&s.benchmark)
+            .map_err(|m| (key("sweep.benchmark"), m))?;
+        crate::controls::select(&s.controls, benchmark).map_err(|m| (key("sweep.controls"), m))?;
         in_range(s.max_attempts as u64, 1, 20).map_err(|m| (key("sweep.max_attempts"), m))?;
         in_range(s.initial_backoff_ms, 1, 60_000)
             .map_err(|m| (key("sweep.initial_backoff_ms"), m))?;
@@ -311,6 +322,12 @@ impl Config {
         in_range(r.action_concurrency as u64, 1, 64)
             .map_err(|m| (key("remediation.action_concurrency"), m))?;
         Ok(())
+    }
+
+    /// The benchmark `sweep.benchmark` names (the default if it names none, which validation
+    /// rules out for a loaded configuration).
+    pub fn benchmark(&self) -> crate::controls::Benchmark {
+        crate::controls::Benchmark::parse(&self.sweep.benchmark).unwrap_or_default()
     }
 
     /// The names `remediate` gives `control`'s filter, metric and alarm: `remediation.names.<id>`,
@@ -514,6 +531,26 @@ mod tests {
             .with_overrides(&bad)
             .unwrap_err()
             .starts_with("--concurrency"));
+    }
+
+    #[test]
+    fn the_benchmark_key_is_checked_and_selects_the_numbers() {
+        assert_eq!(Config::default().benchmark().id(), "cis-7.0");
+        let err = parse("[sweep]\nbenchmark = \"cis-9.9\"\n").unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("sweep.benchmark"));
+        assert_eq!(err.line, Some(2));
+        assert!(err.message.contains("`cis-9.9`") && err.message.contains("security-hub"));
+        // 4.6 is a CIS v5.0.0 number, not a v7.0.0 one.
+        let err = parse("[sweep]\ncontrols = [\"4.6\"]\n").unwrap_err();
+        assert!(err.message.contains("CIS v7.0.0"), "{err}");
+        let v5 = parse("[sweep]\nbenchmark = \"cis-5.0\"\ncontrols = [\"4.6\"]\n").unwrap();
+        assert_eq!(v5.benchmark().id(), "cis-5.0");
+        // A flag's benchmark re-checks the file's controls.
+        let o = Overrides {
+            benchmark: Some(crate::controls::Benchmark::default()),
+            ..Overrides::default()
+        };
+        assert!(v5.with_overrides(&o).unwrap_err().starts_with("--controls"));
     }
 
     #[test]

@@ -57,8 +57,10 @@ pub fn exit_code(result: &Result<Ended, CommandError>) -> i32 {
 pub fn dispatch(cli: Cli) -> i32 {
     let quiet = cli.quiet;
     finish(match cli.command {
-        Command::Pattern(args) => pattern::run(args.json, &args.pattern, &args.control),
-        Command::Controls(args) => controls::run(args.json),
+        Command::Pattern(args) => {
+            pattern::run(args.json, &args.pattern, &args.control, &args.benchmark)
+        }
+        Command::Controls(args) => controls::run(args.json, &args.benchmark),
         command => match tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()

@@ -1,27 +1,48 @@
-//! `orgsweep pattern [--json] [--control ID] PATTERN`: judge one metric-filter pattern offline.
+//! `orgsweep pattern [--json] [--benchmark ID] [--control ID] PATTERN`: judge one metric-filter
+//! pattern offline, against the selected benchmark's reference for the control.
 //!
 //! Usage:
 //!   orgsweep pattern '{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }'
 //!   orgsweep pattern --json '{ $.eventName = ConsoleLogin }'
-//!   orgsweep pattern --control 4.3 '{ $.userIdentity.type = "Root" }'
+//!   orgsweep pattern --control 5.3 '{ $.userIdentity.type = "Root" }'
+//!   orgsweep pattern --benchmark cis-4.0 --control 4.10 '{ ($.eventName = CreateSecurityGroup) }'
 //!
 //! Exit code 0 when a metric filter with this pattern serves the control — it catches every
 //! event the control's reference pattern catches and does not match its must-not-match class
 //! (successful sign-ins, for console authentication failures) — and 1 when it does not (the
 //! `check` judge's rule, `judge::chain::verdict_problem`). A pattern that does not parse is a
-//! verdict on the pattern too (1), not a usage error; an unknown control is (2). `--json`
-//! prints one JSON object: `control`, `parse_ok`, `error`, `catches_all`, `matches_success`,
-//! `strict_cis`, `explanation`.
+//! verdict on the pattern too (1), not a usage error; an unknown control or benchmark is (2).
+//! `--json` prints one JSON object: `benchmark`, `number`, `control`, `parse_ok`, `error`,
+//! `catches_all`, `matches_success`, `strict_cis` (the text is one of that benchmark's
+//! official texts), `explanation`.
 
-use crate::controls;
+use serde::Serialize;
+
+use crate::cli::BenchmarkArg;
+use crate::controls::{self, Control};
 use crate::judge::chain::verdict_problem;
 use crate::pattern::{judge_for, PatternVerdict};
 
 use super::{CommandError, Ended};
 
-/// Judges `pattern` against `control` and prints the verdict to stdout.
-pub fn run(json: bool, pattern: &str, control: &str) -> Result<Ended, CommandError> {
-    let control = match controls::select(&[control.to_string()]) {
+/// The JSON output: the verdict, named by benchmark and number.
+#[derive(Serialize)]
+struct Output<'a> {
+    benchmark: controls::Benchmark,
+    number: &'a str,
+    #[serde(flatten)]
+    verdict: &'a PatternVerdict,
+}
+
+/// Judges `pattern` against `control` under the chosen benchmark and prints the verdict.
+pub fn run(
+    json: bool,
+    pattern: &str,
+    control: &str,
+    benchmark: &BenchmarkArg,
+) -> Result<Ended, CommandError> {
+    let benchmark = benchmark.resolve().map_err(CommandError::Usage)?;
+    let control = match controls::select(&[control.to_string()], benchmark) {
         Ok(c) if c.len() == 1 => c[0],
         Ok(_) => {
             return Err(CommandError::Usage(format!(
@@ -33,11 +54,16 @@ pub fn run(json: bool, pattern: &str, control: &str) -> Result<Ended, CommandErr
     };
     let v = judge_for(pattern, &control.reference);
     if json {
-        let s = serde_json::to_string(&v)
+        let out = Output {
+            benchmark,
+            number: &control.number,
+            verdict: &v,
+        };
+        let s = serde_json::to_string(&out)
             .map_err(|e| CommandError::Output(format!("cannot encode the verdict as JSON: {e}")))?;
         println!("{s}");
     } else {
-        print!("{}", human(pattern, &v));
+        print!("{}{}", context(control), human(pattern, &v));
     }
     Ok(ended(&v))
 }
@@ -51,12 +77,23 @@ pub fn ended(v: &PatternVerdict) -> Ended {
     }
 }
 
+/// Which benchmark and reference the verdict is against.
+fn context(c: &Control) -> String {
+    format!(
+        "benchmark:        {} ({})\nnumber:           {} {}\nreference:        {}\n",
+        c.benchmark.label(),
+        c.benchmark.id(),
+        c.number,
+        c.official_title,
+        c.reference.texts[0]
+    )
+}
+
 /// The human-readable report.
 pub fn human(pattern: &str, v: &PatternVerdict) -> String {
     let yes_no = |b: bool| if b { "yes" } else { "no" };
     let mut s = String::new();
     s.push_str(&format!("pattern:          {pattern}\n"));
-    s.push_str(&format!("control:          {}\n", v.control));
     s.push_str(&format!("control:          {}\n", v.control));
     if let Some(e) = &v.error {
         s.push_str(&format!("parse error:      {e}\n"));
@@ -83,7 +120,10 @@ pub fn human(pattern: &str, v: &PatternVerdict) -> String {
             ""
         }
     ));
-    s.push_str(&format!("official text:    {}\n", yes_no(v.strict_cis)));
+    s.push_str(&format!(
+        "official text:    {} (of the selected benchmark)\n",
+        yes_no(v.strict_cis)
+    ));
     s.push_str(&format!("why: {}\n", v.explanation));
     s
 }
@@ -119,8 +159,22 @@ mod tests {
             Ended::Failed
         );
         assert!(matches!(
-            run(true, CIS_PATTERN, "no-such-control"),
+            run(true, CIS_PATTERN, "no-such-control", &BenchmarkArg::default()),
             Err(CommandError::Usage(m)) if m.contains("console-auth-failures")
+        ));
+        let v4 = BenchmarkArg {
+            benchmark: Some("cis-4.0".into()),
+        };
+        assert!(matches!(
+            run(true, CIS_PATTERN, "5.6", &v4),
+            Err(CommandError::Usage(m)) if m.contains("CIS v4.0.0")
+        ));
+        let bad = BenchmarkArg {
+            benchmark: Some("cis-9.9".into()),
+        };
+        assert!(matches!(
+            run(true, CIS_PATTERN, "4.6", &bad),
+            Err(CommandError::Usage(m)) if m.contains("cis-9.9") && m.contains("security-hub")
         ));
     }
 
@@ -136,8 +190,16 @@ mod tests {
     #[test]
     fn json_has_the_contract_fields() {
         let v = serde_json::to_value(judge(CIS_PATTERN)).unwrap();
+        let out = serde_json::to_value(Output {
+            benchmark: controls::Benchmark::default(),
+            number: "5.6",
+            verdict: &judge(CIS_PATTERN),
+        })
+        .unwrap();
+        assert_eq!(out["benchmark"], "cis-7.0");
+        assert_eq!(out["number"], "5.6");
+        assert_eq!(out["catches_all"], true);
         for k in [
-            "control",
             "control",
             "parse_ok",
             "error",
@@ -146,7 +208,7 @@ mod tests {
             "strict_cis",
             "explanation",
         ] {
-            assert!(v.get(k).is_some(), "missing {k}");
+            assert!(v.get(k).is_some() && out.get(k).is_some(), "missing {k}");
         }
     }
 }

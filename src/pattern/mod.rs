@@ -102,9 +102,19 @@ pub fn judge_for(text: &str, r: &Reference) -> PatternVerdict {
     }
 }
 
-/// A process-wide cache keyed by (control, pattern text): a sweep sees the same few patterns
-/// in thousands of account × region cells.
-type TextCache<T> = OnceLock<Mutex<HashMap<(String, String), Arc<T>>>>;
+/// A process-wide cache keyed by (control, fingerprint of the reference's texts, pattern text):
+/// a sweep sees the same few patterns in thousands of account × region cells. The reference's
+/// texts are in the key because one control has different references under different
+/// benchmarks (v4.0 and v7.0 security-group texts): verdicts must not cross between them.
+type TextCache<T> = OnceLock<Mutex<HashMap<(String, u64, String), Arc<T>>>>;
+
+/// Identifies a reference's meaning and official spellings (its first text is what is judged).
+fn reference_fingerprint(r: &Reference) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    r.texts.hash(&mut h);
+    h.finish()
+}
 
 /// The cached value for `text` under `r`, computed outside the lock (so other threads are not
 /// held up by a slow pattern). Bound on memory if a caller feeds many distinct texts: past
@@ -117,7 +127,11 @@ fn cached<T>(
 ) -> Arc<T> {
     const MAX_ENTRIES: usize = 20_000;
     let cache = cache.get_or_init(|| Mutex::new(HashMap::new()));
-    let key = (r.control.clone(), text.to_string());
+    let key = (
+        r.control.clone(),
+        reference_fingerprint(r),
+        text.to_string(),
+    );
     if let Some(v) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
         return Arc::clone(v);
     }
@@ -129,7 +143,7 @@ fn cached<T>(
     Arc::clone(m.entry(key).or_insert(v))
 }
 
-/// Verdicts cached per control and distinct pattern text, process-wide.
+/// Verdicts cached per control, reference and distinct pattern text, process-wide.
 pub fn judge_cached(text: &str, r: &Reference) -> Arc<PatternVerdict> {
     static CACHE: TextCache<PatternVerdict> = OnceLock::new();
     cached(&CACHE, text, r, || judge_for(text, r))
@@ -181,7 +195,7 @@ pub fn fit(text: &str, r: &Reference) -> Fit {
     fit
 }
 
-/// [`fit`], cached per control and text like the verdicts.
+/// [`fit`], cached per control, reference and text like the verdicts.
 pub fn fit_cached(text: &str, r: &Reference) -> Arc<Fit> {
     static CACHE: TextCache<Fit> = OnceLock::new();
     cached(&CACHE, text, r, || fit(text, r))

@@ -7,10 +7,11 @@ use super::ast::Pattern;
 /// spellings, and the records its filter must not match.
 #[derive(Debug, Clone)]
 pub struct Reference {
-    /// The control's id (verdicts are cached per control and text).
+    /// The control's id (verdicts are cached per control, reference texts and candidate text).
     pub control: String,
     pub pattern: Pattern,
-    /// Official spellings, the reference's first: `strict_cis` compares with these.
+    /// Official spellings in the benchmark this reference is for, the judged reference's
+    /// first: `strict_cis` compares with these.
     pub texts: Vec<String>,
     /// What the reference catches, as a plural noun ("failed console sign-ins").
     pub catches: String,

@@ -26,7 +26,7 @@ pub enum Action {
         log_group_name: String,
         tags: BTreeMap<String, String>,
     },
-    /// `logs:PutMetricFilter` with the control's reference pattern.
+    /// `logs:PutMetricFilter` with the control's reference pattern under the plan's benchmark.
     PutMetricFilter {
         control: String,
         log_group_name: String,
@@ -35,6 +35,11 @@ pub enum Action {
         metric_namespace: String,
         metric_name: String,
         metric_value: String,
+        /// Set when the filter exists as orgsweep created it under another benchmark: its
+        /// current pattern, which this put replaces in place (same name, same metric). The
+        /// apply puts only while the filter still has exactly this pattern.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        replaces: Option<String>,
     },
     /// `sns:CreateTopic` — skipped when the topic exists (it is reused, not re-tagged).
     CreateTopic {
@@ -135,10 +140,19 @@ impl Action {
                 metric_namespace,
                 metric_name,
                 metric_value,
+                replaces,
                 ..
-            } => format!(
-                "metric {metric_namespace}/{metric_name} += {metric_value} on {filter_pattern}"
-            ),
+            } => {
+                let mut s = format!(
+                    "metric {metric_namespace}/{metric_name} += {metric_value} on {filter_pattern}"
+                );
+                if let Some(old) = replaces {
+                    s.push_str(&format!(
+                        " (updates orgsweep's filter in place; it had the older benchmark text {old})"
+                    ));
+                }
+                s
+            }
             Action::CreateTopic { .. } => "tagged managed-by=orgsweep".into(),
             Action::AddTopicPolicyStatement { .. } => {
                 format!("statement {POLICY_SID}: cloudwatch.amazonaws.com may sns:Publish (other statements kept)")

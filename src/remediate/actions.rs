@@ -17,7 +17,7 @@ use super::action::Action;
 use super::names::PlanConfig;
 use super::plan::TargetPlan;
 use super::policy::merge_policy;
-use super::target::{alarm_differences, TargetState, TopicState};
+use super::target::{alarm_differences, decide_filter_put, FilterPut, TargetState, TopicState};
 
 /// What became of one action.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -228,6 +228,7 @@ async fn run(
             metric_namespace,
             metric_name,
             metric_value,
+            replaces,
             ..
         } => {
             let (exists, filters) = log_group_filters(clients, t).await?;
@@ -236,22 +237,27 @@ async fn run(
                     "log group {log_group_name} does not exist"
                 )));
             }
-            if let Some(f) = filters.iter().find(|f| &f.name == filter_name) {
-                let same = f.pattern == *filter_pattern
-                    && f.transformations.iter().any(|m| {
-                        &m.namespace == metric_namespace
-                            && &m.metric_name == metric_name
-                            && &m.value == metric_value
-                    });
-                return Ok(if same {
-                    ActionResult::Skipped("the filter exists".into())
-                } else {
-                    ActionResult::Failed(format!(
-                        "a filter named {filter_name} exists with pattern `{}`; orgsweep does not overwrite it",
-                        f.pattern
-                    ))
-                });
-            }
+            let metric = MetricTransformation {
+                namespace: metric_namespace.clone(),
+                metric_name: metric_name.clone(),
+                value: metric_value.clone(),
+                dimensions: Default::default(),
+            };
+            // Real CloudWatch Logs replaces a filter put under an existing name; the emulator
+            // adds a second one. The decision reads every filter of the name, so either way a
+            // second apply finds the new pattern and skips.
+            let done = match decide_filter_put(
+                &filters,
+                filter_name,
+                filter_pattern,
+                &metric,
+                replaces.as_deref(),
+            ) {
+                FilterPut::Skip => return Ok(ActionResult::Skipped("the filter exists".into())),
+                FilterPut::Refuse(why) => return Ok(ActionResult::Failed(why)),
+                FilterPut::Create => "created",
+                FilterPut::Update => "updated in place to the selected benchmark's pattern",
+            };
             let transformation = aws_sdk_cloudwatchlogs::types::MetricTransformation::builder()
                 .metric_namespace(metric_namespace)
                 .metric_name(metric_name)
@@ -274,7 +280,7 @@ async fn run(
                 .send()
                 .await
                 .map_err(|e| classify("CloudWatchLogs:PutMetricFilter", &e).in_region(region))?;
-            Ok(ActionResult::Done("created".into()))
+            Ok(ActionResult::Done(done.into()))
         }
         Action::CreateTopic {
             topic_name,

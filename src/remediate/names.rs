@@ -6,13 +6,18 @@
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
-use crate::controls::Control;
+use crate::controls::{Benchmark, Control};
 use crate::facts::MetricTransformation;
 
 /// The names a plan was made with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlanConfig {
+    /// The benchmark the plan was made under: its reference patterns are what the plan's
+    /// filters carry and what the apply judges against. Plans written before benchmarks were
+    /// selectable lack it and mean the default.
+    #[serde(default)]
+    pub benchmark: Benchmark,
     pub metric_namespace: String,
     /// One topic for every control of an account and region ("re-use the same topic for all
     /// monitoring alarms", as CIS suggests).
@@ -37,6 +42,9 @@ impl PlanConfig {
     pub fn from_config(config: &Config, controls: &[&Control]) -> PlanConfig {
         let r = &config.remediation;
         PlanConfig {
+            benchmark: controls
+                .first()
+                .map_or_else(|| config.benchmark(), |c| c.benchmark),
             metric_namespace: r.metric_namespace.clone(),
             topic_name: r.topic_name.clone(),
             subscription_endpoints: r.subscription_endpoints.clone(),

@@ -168,10 +168,11 @@ pub fn check(plan: &Plan) -> Result<(), String> {
         .map_err(|m| format!("config.metric_namespace: {m}"))?;
     for (i, n) in c.controls.iter().enumerate() {
         let at = format!("config.controls[{i}]");
-        if crate::controls::get(&n.control).is_none() {
+        if crate::controls::get_in(c.benchmark, &n.control).is_none() {
             return Err(format!(
-                "{at}: unknown control `{}`; valid: {}",
+                "{at}: unknown control `{}` under {}; valid: {}",
                 n.control,
+                c.benchmark.label(),
                 crate::controls::valid_ids()
             ));
         }
@@ -269,7 +270,16 @@ fn check_action(
             metric_namespace,
             metric_name,
             metric_value,
+            replaces,
         } => {
+            if let Some(old) = replaces {
+                if !crate::controls::remediation_texts(control).contains(&old.as_str()) {
+                    return Err(format!(
+                        "replaces `{old}` is not a pattern orgsweep writes for control {control}: \
+                         orgsweep updates in place only the filters it created"
+                    ));
+                }
+            }
             if *log_group_name != t.log_group_name {
                 return Err(format!(
                     "log_group_name {log_group_name} is not the target's {}",
@@ -280,8 +290,11 @@ fn check_action(
             validate::resource_name(metric_namespace, 255)
                 .map_err(|m| format!("metric_namespace: {m}"))?;
             validate::resource_name(metric_name, 255).map_err(|m| format!("metric_name: {m}"))?;
-            let Some(c) = crate::controls::get(control) else {
-                return Err(format!("unknown control `{control}`"));
+            let Some(c) = crate::controls::get_in(cfg.benchmark, control) else {
+                return Err(format!(
+                    "unknown control `{control}` (under {})",
+                    cfg.benchmark.label()
+                ));
             };
             if let Some((_, problem)) = crate::judge::chain::pattern_problem(filter_pattern, c) {
                 return Err(format!(

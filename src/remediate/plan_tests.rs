@@ -718,3 +718,124 @@ fn cells_of_several_controls_name_their_control() {
     let controls: BTreeSet<&str> = t.cells.iter().map(|c| c.control.as_str()).collect();
     assert_eq!(controls, BTreeSet::from(["root-usage", CONSOLE]));
 }
+
+/// The plan config for one control under a benchmark.
+fn cfg_under(benchmark: &str, id: &str) -> PlanConfig {
+    let mut config = crate::config::Config::default();
+    config.remediation.subscription_endpoints = vec!["email:sec@example.com".into()];
+    let b = crate::controls::Benchmark::parse(benchmark).unwrap();
+    let c = crate::controls::get_in(b, id).unwrap();
+    PlanConfig::from_config(&config, &[c])
+}
+
+fn sg_text(benchmark: &str) -> String {
+    let b = crate::controls::Benchmark::parse(benchmark).unwrap();
+    crate::controls::get_in(b, "security-group-changes")
+        .unwrap()
+        .reference
+        .texts[0]
+        .clone()
+}
+
+#[test]
+fn orgsweeps_filter_from_an_older_benchmark_is_updated_in_place_and_no_other() {
+    const SG: &str = "security-group-changes";
+    let skeleton = target_for(&[SG]);
+    let state = |f: MetricFilterFacts| TargetState {
+        log_group_exists: true,
+        filters: vec![f],
+        ..Default::default()
+    };
+    let ours = filter(
+        "orgsweep-security-group-changes",
+        &sg_text("cis-4.0"),
+        "CISBenchmark",
+        "SecurityGroupChanges",
+    );
+    // Under the default (v7.0) orgsweep's v4.0-era filter is rewritten under its own name.
+    let cfg = cfg_under("cis-7.0", SG);
+    assert_eq!(cfg.benchmark.id(), "cis-7.0");
+    let t = plan_target(&skeleton, &state(ours.clone()), &cfg);
+    assert!(t.conflicts.is_empty(), "{t:#?}");
+    match &t.actions[0] {
+        Action::PutMetricFilter {
+            filter_name,
+            filter_pattern,
+            replaces,
+            metric_name,
+            ..
+        } => {
+            assert_eq!(filter_name, "orgsweep-security-group-changes");
+            assert_eq!(*filter_pattern, sg_text("cis-7.0"));
+            assert!(filter_pattern.contains("ModifySecurityGroupRules"));
+            assert_eq!(replaces.as_deref(), Some(sg_text("cis-4.0").as_str()));
+            assert_eq!(metric_name, "SecurityGroupChanges");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        t.notes.iter().any(|n| n.contains("updated in place")),
+        "{t:#?}"
+    );
+    // Under v4.0 the same filter serves: nothing to do for it.
+    let t = plan_target(&skeleton, &state(ours), &cfg_under("cis-4.0", SG));
+    assert!(!names(&t).contains(&"PutMetricFilter"), "{t:#?}");
+    // A filter of orgsweep's name that a person changed (another metric, or another text) is
+    // never overwritten.
+    for theirs in [
+        filter(
+            "orgsweep-security-group-changes",
+            &sg_text("cis-4.0"),
+            "CISBenchmark",
+            "HandTuned",
+        ),
+        filter(
+            "orgsweep-security-group-changes",
+            "{ $.eventName = CreateSecurityGroup }",
+            "CISBenchmark",
+            "SecurityGroupChanges",
+        ),
+    ] {
+        let t = plan_target(&skeleton, &state(theirs), &cfg);
+        assert!(!names(&t).contains(&"PutMetricFilter"), "{t:#?}");
+        assert!(
+            t.conflicts
+                .iter()
+                .any(|c| c.contains("does not overwrite a filter it did not create")),
+            "{t:#?}"
+        );
+    }
+}
+
+#[test]
+fn the_apply_puts_over_a_filter_only_while_it_has_the_pattern_the_plan_replaces() {
+    use crate::remediate::target::{decide_filter_put, FilterPut};
+    let name = "orgsweep-security-group-changes";
+    let metric = MetricTransformation {
+        namespace: "CISBenchmark".into(),
+        metric_name: "SecurityGroupChanges".into(),
+        value: "1".into(),
+        dimensions: BTreeMap::new(),
+    };
+    let (v4, v7) = (sg_text("cis-4.0"), sg_text("cis-7.0"));
+    let with = |p: &str| filter(name, p, "CISBenchmark", "SecurityGroupChanges");
+    let decide = |fs: &[MetricFilterFacts], replaces: Option<&str>| {
+        decide_filter_put(fs, name, &v7, &metric, replaces)
+    };
+    assert_eq!(decide(&[], None), FilterPut::Create);
+    assert_eq!(decide(&[with(&v4)], Some(&v4)), FilterPut::Update);
+    // Done already (the emulator keeps the old one beside the new: still done).
+    assert_eq!(decide(&[with(&v7)], Some(&v4)), FilterPut::Skip);
+    assert_eq!(decide(&[with(&v4), with(&v7)], Some(&v4)), FilterPut::Skip);
+    // Changed since the plan, or never replaceable: refused.
+    assert!(matches!(
+        decide(&[with("{ $.eventName = X }")], Some(&v4)),
+        FilterPut::Refuse(_)
+    ));
+    assert!(matches!(decide(&[with(&v4)], None), FilterPut::Refuse(_)));
+    let other_metric = filter(name, &v4, "CISBenchmark", "HandTuned");
+    assert!(matches!(
+        decide(&[other_metric], Some(&v4)),
+        FilterPut::Refuse(_)
+    ));
+}

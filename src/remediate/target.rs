@@ -61,6 +61,12 @@ pub enum MetricChoice {
     },
     /// Put the control's filter.
     Ours(MetricTransformation),
+    /// orgsweep's own filter (its name, its metric) carries the pattern orgsweep wrote under
+    /// another benchmark, `old`: put the selected benchmark's pattern over it, in place.
+    Update {
+        old: String,
+        metric: MetricTransformation,
+    },
     /// Cannot put the control's filter (its name is taken by another pattern): why.
     Blocked(String),
 }
@@ -68,7 +74,9 @@ pub enum MetricChoice {
 impl MetricChoice {
     pub fn metric(&self) -> Option<&MetricTransformation> {
         match self {
-            MetricChoice::Existing { metric, .. } | MetricChoice::Ours(metric) => Some(metric),
+            MetricChoice::Existing { metric, .. }
+            | MetricChoice::Ours(metric)
+            | MetricChoice::Update { metric, .. } => Some(metric),
             MetricChoice::Blocked(_) => None,
         }
     }
@@ -79,9 +87,30 @@ fn counts_events(m: &MetricTransformation) -> bool {
     m.value.trim().parse::<f64>().is_ok_and(|v| v >= 1.0)
 }
 
+/// Whether a filter is one orgsweep created for `control` under some benchmark: the configured
+/// name, orgsweep's metric (namespace, name, value 1), and exactly the pattern orgsweep writes
+/// under one of the benchmarks. Metric filters cannot be tagged, so this triple is the marker;
+/// a filter someone edited by hand fails it and is left alone.
+pub fn created_by_orgsweep(
+    f: &MetricFilterFacts,
+    control: &Control,
+    names: &ControlNames,
+    namespace: &str,
+) -> bool {
+    let want = names.metric(namespace);
+    f.name == names.filter_name
+        && controls::remediation_texts(&control.id).contains(&f.pattern.as_str())
+        && f.transformations.iter().any(|m| {
+            m.namespace == want.namespace
+                && m.metric_name == want.metric_name
+                && m.value == want.value
+        })
+}
+
 /// Picks the metric to alarm on for `control`: a filter that already serves it (the
-/// configured name first, then by name), else the configured filter — unless that name is
-/// taken by a filter orgsweep must not overwrite.
+/// configured name first, then by name), else the configured filter — updated in place when
+/// it is orgsweep's own from another benchmark, blocked when its name is taken by a filter
+/// orgsweep must not overwrite.
 pub fn choose_metric(
     filters: &[MetricFilterFacts],
     control: &Control,
@@ -102,6 +131,15 @@ pub fn choose_metric(
             };
         }
     }
+    if let Some(ours) = filters
+        .iter()
+        .find(|f| created_by_orgsweep(f, control, names, namespace))
+    {
+        return MetricChoice::Update {
+            old: ours.pattern.clone(),
+            metric: names.metric(namespace),
+        };
+    }
     if let Some(taken) = filters.iter().find(|f| f.name == names.filter_name) {
         let why = if let Some((_, problem)) = pattern_problem(&taken.pattern, control) {
             format!(
@@ -118,6 +156,55 @@ pub fn choose_metric(
         ));
     }
     MetricChoice::Ours(names.metric(namespace))
+}
+
+/// What the apply does with a `PutMetricFilter`, given the filters of the log group as read
+/// just before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FilterPut {
+    /// The filter is already there with this pattern and metric.
+    Skip,
+    /// No filter of the name: create it.
+    Create,
+    /// orgsweep's filter still has the older benchmark's pattern the plan saw: put over it.
+    Update,
+    /// Something else has the name: never overwritten.
+    Refuse(String),
+}
+
+/// Decides a `PutMetricFilter` (pure; the apply's re-read feeds it). A filter of the name with
+/// exactly the pattern and metric is done already; one with the pattern the plan said it
+/// replaces (and orgsweep's metric) is updated; anything else of the name is left alone.
+pub fn decide_filter_put(
+    filters: &[MetricFilterFacts],
+    filter_name: &str,
+    pattern: &str,
+    metric: &MetricTransformation,
+    replaces: Option<&str>,
+) -> FilterPut {
+    let has_metric = |f: &MetricFilterFacts| {
+        f.transformations.iter().any(|m| {
+            m.namespace == metric.namespace
+                && m.metric_name == metric.metric_name
+                && m.value == metric.value
+        })
+    };
+    let named: Vec<&MetricFilterFacts> = filters.iter().filter(|f| f.name == filter_name).collect();
+    if named.iter().any(|f| f.pattern == pattern && has_metric(f)) {
+        return FilterPut::Skip;
+    }
+    let Some(first) = named.first() else {
+        return FilterPut::Create;
+    };
+    if let Some(old) = replaces {
+        if named.iter().any(|f| f.pattern == old && has_metric(f)) {
+            return FilterPut::Update;
+        }
+    }
+    FilterPut::Refuse(format!(
+        "a filter named {filter_name} exists with pattern `{}`; orgsweep does not overwrite a filter it did not create",
+        first.pattern
+    ))
 }
 
 /// Whether an alarm completes the chain on `metric`: usable, and one of its topics has a
@@ -210,12 +297,13 @@ pub fn alarm_action(
     metric: &MetricTransformation,
     topic_arn: &str,
 ) -> Action {
-    let numbers: Vec<String> = control
-        .cis_number()
-        .map(|n| format!("CIS {n}"))
-        .into_iter()
-        .chain(control.security_hub.clone())
-        .collect();
+    let numbers: Vec<String> = if control.benchmark.is_cis() {
+        std::iter::once(format!("{} {}", control.benchmark.label(), control.number))
+            .chain(control.security_hub.clone())
+            .collect()
+    } else {
+        vec![control.number.clone()]
+    };
     Action::PutMetricAlarm {
         control: control.id.clone(),
         alarm_name: names.alarm_name.clone(),
@@ -265,7 +353,8 @@ pub fn plan_target(skeleton: &TargetPlan, state: &TargetState, cfg: &PlanConfig)
     let mut alarms = Vec::new();
     let mut need_topic: Vec<String> = Vec::new();
     for id in t.controls.clone() {
-        let (Some(control), Some(names)) = (controls::get(&id), cfg.names(&id)) else {
+        let (Some(control), Some(names)) = (controls::get_in(cfg.benchmark, &id), cfg.names(&id))
+        else {
             t.incomplete.push(format!(
                 "control {id} is not one this plan was made for: plan again"
             ));
@@ -299,6 +388,26 @@ pub fn plan_target(skeleton: &TargetPlan, state: &TargetState, cfg: &PlanConfig)
                     metric_namespace: metric.namespace.clone(),
                     metric_name: metric.metric_name.clone(),
                     metric_value: metric.value.clone(),
+                    replaces: None,
+                });
+                metric
+            }
+            MetricChoice::Update { old, metric } => {
+                t.notes.push(format!(
+                    "{id}: metric filter {} is orgsweep's, with the pattern of another benchmark; it is updated \
+                     in place to {}'s text",
+                    names.filter_name,
+                    cfg.benchmark.label()
+                ));
+                t.actions.push(Action::PutMetricFilter {
+                    control: id.clone(),
+                    log_group_name: t.log_group_name.clone(),
+                    filter_name: names.filter_name.clone(),
+                    filter_pattern: control.reference.texts[0].clone(),
+                    metric_namespace: metric.namespace.clone(),
+                    metric_name: metric.metric_name.clone(),
+                    metric_value: metric.value.clone(),
+                    replaces: Some(old),
                 });
                 metric
             }

@@ -96,6 +96,22 @@ impl std::fmt::Display for CompareError {
     }
 }
 
+impl Earlier {
+    /// Says so when the earlier run judged against another benchmark: cells are still compared
+    /// by control id, but a change may come from the benchmark's texts rather than from AWS.
+    pub fn note_benchmark(&mut self, now: &str) {
+        let then = self
+            .benchmark
+            .as_deref()
+            .unwrap_or("an unrecorded benchmark (CIS v3.0.0 texts, before --benchmark)");
+        if then != now {
+            self.notes.push(format!(
+                "the earlier run judged against {then}, this one against {now}: cells are compared by control id, and a change may come from the benchmark's texts"
+            ));
+        }
+    }
+}
+
 /// The earlier run, as far as comparing needs it.
 #[derive(Debug, Default)]
 pub struct Earlier {
@@ -103,6 +119,8 @@ pub struct Earlier {
     /// When it started (its summary.json), if known.
     pub since: Option<String>,
     pub complete: bool,
+    /// The benchmark it judged against (runs before benchmarks were selectable: unknown).
+    pub benchmark: Option<String>,
     /// What it could check: a cell outside these is not compared.
     pub controls: BTreeSet<String>,
     pub regions: BTreeSet<String>,
@@ -122,6 +140,7 @@ struct EarlierSummary {
     accounts_selected: Option<usize>,
     controls_checked: Option<Vec<String>>,
     regions: Option<Vec<String>>,
+    benchmark: Option<String>,
 }
 
 /// Reads an earlier report directory. A directory that does not exist, cannot be read, or is not
@@ -156,6 +175,7 @@ pub fn read_earlier(dir: &Path) -> Result<Earlier, CompareError> {
         Some(s) => {
             earlier.since = s.started_at.clone();
             earlier.complete = s.complete.unwrap_or(false);
+            earlier.benchmark = s.benchmark.clone();
             if !earlier.complete {
                 earlier.notes.push(format!(
                     "the earlier run was partial ({} of {} accounts): accounts it did not finish are not compared",
@@ -467,6 +487,23 @@ pub fn write_changes(dir: &Path, rows: &[ChangeRow]) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_run_under_another_benchmark_is_compared_by_control_id_and_says_so() {
+        let mut same = Earlier {
+            benchmark: Some("cis-7.0".into()),
+            ..Earlier::default()
+        };
+        same.note_benchmark("cis-7.0");
+        assert!(same.notes.is_empty());
+        let mut other = Earlier {
+            benchmark: Some("cis-4.0".into()),
+            ..Earlier::default()
+        };
+        other.note_benchmark("cis-7.0");
+        assert_eq!(other.notes.len(), 1);
+        assert!(other.notes[0].contains("cis-4.0") && other.notes[0].contains("cis-7.0"));
+    }
     use Reason::*;
     use Status::*;
 

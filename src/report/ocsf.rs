@@ -296,7 +296,7 @@ mod tests {
         let f = finding(&cell(), &run);
         assert_eq!(f["class_uid"], 2003);
         assert_eq!(f["type_uid"], 200301);
-        assert_eq!(f["compliance"]["control"], "4.6");
+        assert_eq!(f["compliance"]["control"], "5.6");
         assert_eq!(f["compliance"]["status_id"], 3);
         assert_eq!(f["compliance"]["status_code"], "PATTERN_TOO_NARROW");
         assert_eq!(f["compliance"]["checks"][0]["uid"], "CloudWatch.6");

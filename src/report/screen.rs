@@ -127,6 +127,9 @@ pub fn render(summary: &Summary, worst: &WorstAccounts, dir: &Path) -> String {
         (None, false) => "incomplete".to_string(),
     };
     let a = &summary.accounts;
+    if let Ok(b) = crate::controls::Benchmark::parse(&summary.benchmark) {
+        let _ = writeln!(out, "benchmark: {} ({})", b.label(), b.id());
+    }
     let _ = writeln!(
         out,
         "orgsweep: {} x {} x {} in {:.1}s ({state})",

@@ -17,6 +17,9 @@ pub struct Summary {
     pub finished_at: Option<String>,
     pub elapsed_seconds: f64,
     pub management_account_id: String,
+    /// The benchmark the filters were judged against (`cis-7.0`, `security-hub`, ...).
+    #[serde(default)]
+    pub benchmark: String,
     pub regions: Vec<String>,
     /// The controls checked, in table order.
     pub controls_checked: Vec<String>,

@@ -99,8 +99,14 @@ pub async fn sweep_to_files(
     stop: Stop,
 ) -> Result<Checked, RunError> {
     let started = Instant::now();
+    let benchmark = session.config.benchmark();
+    let earlier = earlier.map(|mut e| {
+        e.note_benchmark(benchmark.id());
+        e
+    });
     let mut summary = Summary {
         started_at: sweep::now_rfc3339(),
+        benchmark: benchmark.id().to_string(),
         management_account_id: session.management_account_id().to_string(),
         regions: session.columns.clone(),
         controls_checked: session.controls.iter().map(|c| c.id.clone()).collect(),

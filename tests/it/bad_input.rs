@@ -97,3 +97,80 @@ async fn unknown_regions_accounts_and_unwritable_output_dirs_are_clear_errors() 
         "{err}"
     );
 }
+
+/// An unknown benchmark — on the command line, in the environment or in the config file — is
+/// exit 2 naming where it came from and listing the valid ids; a control number the selected
+/// benchmark does not have says which benchmark numbers it that way. Nothing is swept.
+#[test]
+fn unknown_benchmarks_and_other_benchmarks_numbers_are_refused() {
+    let em = Emulator::new("http://127.0.0.1:9");
+    let ids = "cis-1.2, cis-1.4, cis-1.5, cis-2.0, cis-3.0, cis-4.0, cis-5.0, cis-6.0, cis-7.0, security-hub";
+    for cmd in [
+        &["check", "--benchmark", "cis-9.9"][..],
+        &["remediate", "--benchmark", "cis-9.9"],
+        &["controls", "--benchmark", "cis-9.9"],
+        &["pattern", "--benchmark", "cis-9.9", "{ $.eventName = x }"],
+    ] {
+        let out = orgsweep(&em, cmd);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{cmd:?}: {}",
+            crate::explain(&out)
+        );
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("--benchmark") && err.contains("`cis-9.9`") && err.contains(ids),
+            "{cmd:?}: {err}"
+        );
+    }
+
+    let out = em
+        .command(env!("CARGO_BIN_EXE_orgsweep"))
+        .env("ORGSWEEP_BENCHMARK", "cis-4")
+        .args(["check"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", crate::explain(&out));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("ORGSWEEP_BENCHMARK") && err.contains("`cis-4`") && err.contains(ids),
+        "{err}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("orgsweep.toml");
+    std::fs::write(&config, "[sweep]\nbenchmark = \"CIS v5\"\n").unwrap();
+    let out = orgsweep(&em, &["check", "--config", config.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", crate::explain(&out));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("orgsweep.toml:2")
+            && err.contains("sweep.benchmark")
+            && err.contains("`CIS v5`")
+            && err.contains(ids),
+        "{err}"
+    );
+
+    // 4.6 is CIS v1.4.0-v5.0.0's number for console authentication failures, not v7.0.0's.
+    let out = orgsweep(&em, &["check", "--controls", "4.6"]);
+    assert_eq!(out.status.code(), Some(2), "{}", crate::explain(&out));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("--controls")
+            && err.contains("`4.6` is not a control number of CIS v7.0.0")
+            && err.contains("5.1–5.15")
+            && err.contains("CIS v5.0.0 (console-auth-failures)"),
+        "{err}"
+    );
+    let out = orgsweep(
+        &em,
+        &["check", "--benchmark", "cis-5.0", "--controls", "4.16"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", crate::explain(&out));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("`4.16` is not a control number of CIS v5.0.0") && err.contains("4.1–4.15"),
+        "{err}"
+    );
+}

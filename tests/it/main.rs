@@ -6,6 +6,7 @@ mod support;
 
 mod accounts;
 mod bad_input;
+mod benchmarks;
 mod cannot_start;
 mod check_scenarios;
 mod config_env;
