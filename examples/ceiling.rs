@@ -1,7 +1,7 @@
 //! Measures the emulator's ceiling: how many trivial requests per second it serves at a given
 //! client concurrency. `scripts/bench` compares the sweep's achieved calls/s with this figure,
 //! measured against the same emulator state, because moto (one Python process) and not the
-//! tool is the bottleneck (DESIGN.md §6).
+//! tool is the bottleneck (README "Figures").
 //!
 //! ```text
 //! cargo run --release --example ceiling -- --endpoint URL [--requests N] [--concurrency C] [--op sts|ec2] [--role-arn ARN]

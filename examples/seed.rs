@@ -5,7 +5,7 @@
 //! cargo run --example seed -- demo --accounts N --endpoint http://127.0.0.1:PORT   (or `bench`)
 //! ```
 //!
-//! `demo` builds about 30 accounts spread over every state of DESIGN.md §2 — one row of
+//! `demo` builds about 30 accounts spread over every status and reason code — one row of
 //! [`DEMO`] per account, each a console-authentication-failures chain broken (or not) in one
 //! way, and, where the chain reaches its log group, the other fourteen controls of the family in
 //! mixed states (complete, one or two broken at a link, some left out) — and prints the
@@ -95,7 +95,7 @@ const fn row(
 /// The management account owns a BROKEN organization trail, so it does not cover everyone
 /// (COVERED_BY_ORG_TRAIL) and members are judged by their own chains. It is broken by being
 /// single-region in eu-west-1 (its chain is otherwise complete): a broken organization chain is
-/// one more candidate for every account and wins where it gets furthest (DESIGN.md §1), so a
+/// one more candidate for every account and wins where it gets furthest, so a
 /// multi-region org trail broken late (say, no alarm) would turn most members' us-east-1
 /// reasons into that org chain's NO_ALARM. This way, in us-east-1 the org chain is absent and
 /// every member's own first broken link shows; in eu-west-1 it is TRAIL_NOT_MULTI_REGION.

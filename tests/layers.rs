@@ -148,3 +148,34 @@ fn no_modules_import_each_other_in_a_ring() {
         }
     }
 }
+
+/// Comments point at what a reader can open: the design brief is not in the repository, so
+/// no file cites it (the README says what the code does).
+#[test]
+fn no_file_cites_a_design_brief_that_is_not_here() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut stack: Vec<std::path::PathBuf> = ["src", "tests", "examples", "scripts", "benches"]
+        .iter()
+        .map(|d| root.join(d))
+        .collect();
+    let mut citing = Vec::new();
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.file_name().is_some_and(|n| n != "layers.rs") {
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                if text.contains("DESIGN.md") || text.contains("DESIGN §") {
+                    citing.push(path.display().to_string());
+                }
+            }
+        }
+    }
+    if !root.join("DESIGN.md").exists() && !root.join("docs/DESIGN.md").exists() {
+        assert!(citing.is_empty(), "these cite a DESIGN.md the repository does not have: {citing:?}");
+    }
+}

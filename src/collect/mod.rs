@@ -1,4 +1,4 @@
-//! Collect (I/O only): one account's facts, following the call plan of DESIGN.md §1.
+//! Collect (I/O only): one account's facts, following the call plan (README "How it works").
 //!
 //! 1. `DescribeRegions` and `ListTrails`, concurrently.
 //! 2. Per home region, one `DescribeTrails` for the trails homed there.

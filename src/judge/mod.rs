@@ -1,6 +1,6 @@
 //! The pure judge: an account's facts (plus the organization's chains) become one verdict per
 //! control and region. No I/O here; `tests.rs` covers every reason code and the traps of
-//! DESIGN.md §1.
+//! the chain (README "How it works").
 
 pub mod alarm;
 pub mod chain;

@@ -1,5 +1,5 @@
 //! Do a trail's event selectors record a control's events? CIS wants management events with
-//! read/write type All (classic or advanced selectors, DESIGN.md §1); beyond that, a selector
+//! read/write type All (classic or advanced selectors); beyond that, a selector
 //! may leave out event sources (classic `ExcludeManagementEventSources`, advanced
 //! `eventSource NotEquals ...`), and what that breaks depends on the control: leaving out
 //! `kms.amazonaws.com` deafens the KMS control only. So each control's events (controls.toml:

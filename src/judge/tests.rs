@@ -1,4 +1,4 @@
-//! Unit tests of the judge: every reason code, and the traps of DESIGN.md §1, on hand-made facts.
+//! Unit tests of the judge: every reason code, and the traps of the chain (README "How it works"), on hand-made facts.
 
 use std::collections::{BTreeMap, BTreeSet};
 

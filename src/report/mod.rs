@@ -1,4 +1,4 @@
-//! The report files of DESIGN.md §3: `matrix.csv` (a row per account and control, a column
+//! The report files (README "Output"): `matrix.csv` (a row per account and control, a column
 //! per region), `findings.csv` (a row per account, region and control), `summary.json`.
 //!
 //! Rows reach disk as each account finishes (whole rows, flushed), so a crash or Ctrl-C leaves

@@ -897,7 +897,7 @@ async fn a_compliant_member_with_17_regions_costs_eleven_calls() {
     assert_eq!(with_member.summary["retries"], 0);
 }
 
-/// DESIGN.md §1: "`||` in place of `&&` … fail". The pattern judge sees that the pattern
+/// The brief: "`||` in place of `&&` … fail". The pattern judge sees that the pattern
 /// catches every failed sign-in but also matches successful ones (`matches_success`), yet the
 /// chain judge passes it: the alarm would fire on every console sign-in.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -27,7 +27,7 @@ use crate::support::{seed_chain, Break, ChainResources, ChainSpec, Emulator, Mot
 /// Columns of these sweeps, in file order (sorted).
 const COLUMNS: [&str; 3] = [DISABLED, OTHER, HOME];
 
-/// What a spreadsheet-safe CSV cell shows for a name (DESIGN §3 / issue 5).
+/// What a spreadsheet-safe CSV cell shows for a name (README "Output").
 fn neutralised(name: &str) -> String {
     if name.starts_with(['=', '+', '-', '@']) {
         format!("'{name}")

@@ -1,6 +1,6 @@
 //! The whole CIS chain in one call — trail → log group → metric filter → alarm → topic →
 //! subscription — with builder options to break any one link, and [`Break`], one variant per
-//! FAIL reason code of DESIGN.md §2, for table-driven tests and the demo.
+//! FAIL reason code (README "Output"), for table-driven tests and the demo.
 //!
 //! ```ignore
 //! let acct = em.account(&id).await;
@@ -22,7 +22,7 @@ pub const CIS_PATTERN_REORDERED: &str =
 pub const BROADER_PATTERN: &str = r#"{ ($.eventName = "ConsoleLogin") && ($.errorMessage = "*") }"#;
 /// Narrower than CIS (IAM users only; root sign-ins are missed): PATTERN_TOO_NARROW.
 pub const NARROW_PATTERN: &str = r#"{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") && ($.userIdentity.type = IAMUser) }"#;
-/// `||` in place of `&&`: DESIGN.md §1 says it fails (it matches every console sign-in, so
+/// `||` in place of `&&`: the chain rule says it fails (it matches every console sign-in, so
 /// the alarm is noise); the judge decides the reason code.
 pub const OR_PATTERN: &str =
     r#"{ ($.eventName = ConsoleLogin) || ($.errorMessage = "Failed authentication") }"#;
@@ -456,7 +456,7 @@ pub async fn seed_chain(em: &Emulator, account: &Account, spec: &ChainSpec) -> C
     made
 }
 
-/// One way to break the chain, per FAIL reason code of DESIGN.md §2 (plus passing variants).
+/// One way to break the chain, per FAIL reason code (plus passing variants).
 /// `apply` turns a compliant spec into the broken one; `reason` is the code a correct sweep
 /// reports for the chain's home region.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
