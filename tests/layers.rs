@@ -176,6 +176,9 @@ fn no_file_cites_a_design_brief_that_is_not_here() {
         }
     }
     if !root.join("DESIGN.md").exists() && !root.join("docs/DESIGN.md").exists() {
-        assert!(citing.is_empty(), "these cite a DESIGN.md the repository does not have: {citing:?}");
+        assert!(
+            citing.is_empty(),
+            "these cite a DESIGN.md the repository does not have: {citing:?}"
+        );
     }
 }

@@ -8,6 +8,7 @@
 use orgsweep::controls::judge;
 use orgsweep::pattern::{matches, parse};
 
+/// The console control's reference text; a test below holds it to the controls table.
 const CIS_PATTERN: &str =
     "{ ($.eventName = ConsoleLogin) && ($.errorMessage = \"Failed authentication\") }";
 use std::path::PathBuf;
@@ -475,5 +476,14 @@ fn real_world_patterns_keep_their_reviewed_verdicts() {
         bad.len(),
         rows.len(),
         bad.join("\n")
+    );
+}
+
+#[test]
+fn the_table_s_reference_is_the_controls_table_s() {
+    let texts = &orgsweep::controls::default_control().reference.texts;
+    assert!(
+        texts.iter().any(|t| t == CIS_PATTERN),
+        "CIS_PATTERN here is not a reference text of the controls table: {texts:?}"
     );
 }

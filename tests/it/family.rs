@@ -13,7 +13,7 @@ use crate::check_scenarios::{check, CheckRun, Finding};
 use crate::support::family::{seed_family, FamilySpec, LinkBreak};
 use crate::support::seed::{self, NewAccount};
 use crate::support::{Emulator, Moto, MANAGEMENT_ACCOUNT_ID};
-use crate::{explain, orgsweep, text};
+use crate::{control_count, explain, orgsweep, text};
 
 const HOME: &str = "us-east-1";
 const OTHER: &str = "eu-west-1";
@@ -104,7 +104,11 @@ async fn every_control_is_judged_at_every_link() {
     let mut wrong = Vec::new();
     for (member, (name, spec)) in members.iter().zip(&specs) {
         let got = &cells[member];
-        assert_eq!(got.len(), 15, "{name}: every control has its row");
+        assert_eq!(
+            got.len(),
+            control_count(),
+            "{name}: every control has its row"
+        );
         for id in &controls {
             let expected = match spec.controls.iter().find(|(c, _)| c == id) {
                 None => ("FAIL", "NO_METRIC_FILTER"),
@@ -139,14 +143,18 @@ async fn every_control_is_judged_at_every_link() {
         vec!["account_id", "account_name", "control", OTHER, HOME]
     );
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
-    assert_eq!(rows.len(), (members.len() + 1) * 15);
-    let first: Vec<&str> = rows.iter().take(15).map(|r| r.get(2).unwrap()).collect();
+    assert_eq!(rows.len(), (members.len() + 1) * control_count());
+    let first: Vec<&str> = rows
+        .iter()
+        .take(control_count())
+        .map(|r| r.get(2).unwrap())
+        .collect();
     assert_eq!(first, controls, "controls in table order");
     let per_control = run.summary["controls"].as_object().unwrap();
-    assert_eq!(per_control.len(), 15);
+    assert_eq!(per_control.len(), control_count());
     assert_eq!(
         run.summary["controls_checked"].as_array().unwrap().len(),
-        15
+        control_count()
     );
     assert!(
         text(&run.output.stdout).contains("control "),
@@ -174,7 +182,11 @@ async fn a_compliant_member_with_every_control_stays_within_the_call_budget() {
         .iter()
         .filter(|f| f.account_id == members[0] && f.status != "SKIPPED")
         .collect();
-    assert!(member_cells.len() >= 15 * 17, "{}", member_cells.len());
+    assert!(
+        member_cells.len() >= control_count() * 17,
+        "{}",
+        member_cells.len()
+    );
     assert!(
         member_cells.iter().all(|f| f.status == "PASS"),
         "{:?}",
@@ -390,14 +402,14 @@ async fn remediating_every_control_converges_on_one_topic() {
             .filter(|l| l.contains(&format!(",{name},")))
             .count()
     };
-    assert_eq!(count("PutMetricFilter"), 15, "{actions}");
-    assert_eq!(count("PutMetricAlarm"), 15, "{actions}");
+    assert_eq!(count("PutMetricFilter"), control_count(), "{actions}");
+    assert_eq!(count("PutMetricAlarm"), control_count(), "{actions}");
     assert_eq!(count("CreateTopic"), 1, "{actions}");
     assert_eq!(count("Subscribe"), 1, "{actions}");
     let cells = crate::check_scenarios::parse_findings(
         &std::fs::read_to_string(report.join("findings.csv")).unwrap(),
     );
-    assert_eq!(cells.len(), 15 * 2);
+    assert_eq!(cells.len(), control_count() * 2);
     assert!(cells.iter().all(|f| f.status == "PASS"), "{cells:?}");
 
     let again = dir.path().join("again");

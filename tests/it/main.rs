@@ -32,6 +32,12 @@ pub fn orgsweep(em: &support::Emulator, args: &[&str]) -> std::process::Output {
         .expect("cannot run the orgsweep binary")
 }
 
+/// How many controls the table has (under the default benchmark): tests count from the
+/// table, never from a literal.
+pub fn control_count() -> usize {
+    orgsweep::controls::table().len()
+}
+
 /// Bytes as text, for assertions and messages.
 pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()

@@ -267,7 +267,7 @@ async fn plan_apply_and_apply_again_on_an_organization_in_every_state() {
     assert!(nf.actions.iter().any(|a| matches!(a,
         Action::PutMetricFilter { log_group_name, filter_name, filter_pattern, metric_value, .. }
         if log_group_name == "nf-cloudtrail-logs" && filter_name == FILTER
-            && filter_pattern == crate::support::CIS_PATTERN && metric_value == "1")));
+            && filter_pattern == crate::support::cis_pattern() && metric_value == "1")));
     assert!(nf.actions.iter().any(|a| matches!(a,
         Action::Subscribe { protocol, endpoint, .. } if protocol == "email" && endpoint == ENDPOINT)));
     let conflict = plan
@@ -574,7 +574,7 @@ async fn stale_foreign_and_damaged_plan_files_are_refused() {
     assert!(stderr.contains("truncated"), "{stderr}");
 
     let edited = good.replacen(
-        crate::support::CIS_PATTERN.replace('"', "\\\"").as_str(),
+        crate::support::cis_pattern().replace('"', "\\\"").as_str(),
         "{ $.eventName = ConsoleLogin && $.userIdentity.type = IAMUser }",
         1,
     );

@@ -5,7 +5,7 @@
 use aws_sdk_cloudtrail::types::ReadWriteType;
 
 use crate::support::seed::{self, AlarmSpec, NewAccount, MOTO_NOT_OPTED_IN};
-use crate::support::{seed_chain, Break, ChainSpec, Moto, CIS_PATTERN};
+use crate::support::{cis_pattern, seed_chain, Break, ChainSpec, Moto};
 
 const HOME: &str = "us-east-1";
 
@@ -124,7 +124,7 @@ async fn every_break_seeds_and_reads_back_as_intended() {
             Break::ReorderedPattern => crate::support::chain::CIS_PATTERN_REORDERED,
             Break::BroaderPattern => crate::support::chain::BROADER_PATTERN,
             Break::NarrowPattern => crate::support::chain::NARROW_PATTERN,
-            _ => CIS_PATTERN,
+            _ => cis_pattern(),
         };
         assert_eq!(filter.filter_pattern(), Some(want_pattern));
 
@@ -367,7 +367,7 @@ async fn moto_behaves_as_the_support_notes_say() {
             &seed::FilterSpec {
                 log_group: "no-such-group".into(),
                 name: "f".into(),
-                pattern: CIS_PATTERN.into(),
+                pattern: cis_pattern().into(),
                 namespace: "NS".into(),
                 metric: "M".into(),
                 value: "1".into(),

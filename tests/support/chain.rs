@@ -12,9 +12,11 @@
 use super::moto::Emulator;
 use super::seed::{Account, AlarmSpec, FilterSpec, Selectors, TrailSpec};
 
-/// The CIS / Security Hub pattern for failed console sign-ins.
-pub const CIS_PATTERN: &str =
-    r#"{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }"#;
+/// The reference pattern for failed console sign-ins, as the controls table (default
+/// benchmark) writes it: what remediation creates.
+pub fn cis_pattern() -> &'static str {
+    &orgsweep::controls::default_control().reference.texts[0]
+}
 /// The same meaning, reordered, re-quoted and re-spaced: passes.
 pub const CIS_PATTERN_REORDERED: &str =
     r#"{($.errorMessage="Failed authentication")&&($.eventName="ConsoleLogin")}"#;
@@ -160,7 +162,7 @@ impl ChainSpec {
             cloudwatch_logs: true,
             create_log_group: true,
             filter: true,
-            pattern: CIS_PATTERN.to_string(),
+            pattern: cis_pattern().to_string(),
             namespace: "CISBenchmark".to_string(),
             metric: "ConsoleAuthenticationFailures".to_string(),
             metric_value: "1".to_string(),

@@ -14,6 +14,7 @@ pub mod moto;
 pub mod seed;
 pub mod webdriver;
 
-pub use chain::{seed_chain, Break, ChainResources, ChainSpec, TopicKey, CIS_PATTERN};
+pub use chain::cis_pattern;
+pub use chain::{seed_chain, Break, ChainResources, ChainSpec, TopicKey};
 pub use moto::{Emulator, Moto, MANAGEMENT_ACCOUNT_ID};
 pub use seed::{Account, NewAccount, OrgSeed, Selectors};
