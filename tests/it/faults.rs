@@ -13,11 +13,9 @@ use std::path::Path;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use futures::stream::{self, StreamExt};
-
 use crate::support::fault_proxy::{FaultProxy, Rule};
-use crate::support::seed::{self, NewAccount};
-use crate::support::{seed_chain, Break, ChainSpec, Emulator, Moto};
+use crate::support::seed;
+use crate::support::{Break, Emulator, Moto};
 
 const REGIONS: &str = "us-east-1,eu-west-1,ap-southeast-2";
 const MEMBERS: usize = 29;
@@ -28,22 +26,13 @@ struct Org {
 }
 
 async fn seed_org(em: &Emulator) -> Org {
-    let org = seed::create_organization(em).await;
-    let new: Vec<NewAccount> = (0..MEMBERS)
-        .map(|i| NewAccount::new(format!("member-{i:02}"), format!("m{i}@example.com")))
-        .collect();
-    let ids = seed::create_accounts(em, &org.root_id, &new).await;
-    let members: Vec<(String, Break)> = ids
-        .into_iter()
+    let names: Vec<String> = (0..MEMBERS).map(|i| format!("member-{i:02}")).collect();
+    let members: Vec<(&str, Break)> = names
+        .iter()
         .enumerate()
-        .map(|(i, id)| (id, Break::ALL[i % Break::ALL.len()]))
+        .map(|(i, n)| (n.as_str(), Break::ALL[i % Break::ALL.len()]))
         .collect();
-    stream::iter(members.clone())
-        .for_each_concurrent(seed::SEED_CONCURRENCY, |(id, brk)| async move {
-            let account = em.account(&id).await;
-            seed_chain(em, &account, &brk.apply(ChainSpec::compliant("us-east-1"))).await;
-        })
-        .await;
+    let (_, members) = seed::org_with_chains(em, "us-east-1", &members).await;
     Org { members }
 }
 

@@ -18,13 +18,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
-use futures::future::join_all;
 use orgsweep::remediate::plan::Plan;
 
 use crate::emulator_state::{Snapshot, ENDPOINT, HOME, OTHER, REGIONS, STATEMENT_SID, TOPIC};
 use crate::support::fault_proxy::{FaultProxy, Rule};
-use crate::support::seed::{self, Account, NewAccount};
-use crate::support::{seed_chain, Break, ChainSpec, Emulator, Moto, MANAGEMENT_ACCOUNT_ID};
+use crate::support::seed::{self, Account};
+use crate::support::{Break, Emulator, Moto, MANAGEMENT_ACCOUNT_ID};
 use crate::{explain, findings, read_plan, text};
 
 const WRITES: &[&str] = &[
@@ -156,17 +155,15 @@ impl Org {
 }
 
 async fn seed_org(em: &Emulator, states: &[Break]) -> Org {
-    let org = seed::create_organization(em).await;
-    let new: Vec<NewAccount> = (0..states.len())
-        .map(|i| NewAccount::new(format!("member-{i:02}"), format!("m{i}@example.com")))
+    let names: Vec<String> = (0..states.len())
+        .map(|i| format!("member-{i:02}"))
         .collect();
-    let ids = seed::create_accounts(em, &org.root_id, &new).await;
-    let members: Vec<(String, Break)> = ids.into_iter().zip(states.iter().copied()).collect();
-    join_all(members.iter().map(|(id, brk)| async move {
-        let account = em.account(id).await;
-        seed_chain(em, &account, &brk.apply(ChainSpec::compliant(HOME))).await;
-    }))
-    .await;
+    let members: Vec<(&str, Break)> = names
+        .iter()
+        .map(String::as_str)
+        .zip(states.iter().copied())
+        .collect();
+    let (_, members) = seed::org_with_chains(em, HOME, &members).await;
     Org { members }
 }
 

@@ -11,8 +11,8 @@
 use std::path::Path;
 
 use crate::support::fault_proxy::{FaultProxy, Rule};
-use crate::support::seed::{self, NewAccount};
-use crate::support::{seed_chain, Break, ChainSpec, Moto};
+use crate::support::seed;
+use crate::support::{Break, Moto};
 
 const ACCESS_KEY: &str = "AKIAORGSWEEPTEST0001";
 const SECRET_KEY: &str = "orgsweepTESTsecretKEY0123456789";
@@ -57,21 +57,19 @@ fn read_dir_texts(dir: &Path) -> Vec<(String, String)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_credential_reaches_the_screen_or_a_file() {
     let moto = Moto::start();
-    let org = seed::create_organization(&moto).await;
-    let new: Vec<NewAccount> = (0..6)
-        .map(|i| NewAccount::new(format!("member-{i}"), format!("m{i}@example.com")))
+    let names: Vec<String> = (0..6).map(|i| format!("member-{i}")).collect();
+    let members: Vec<(&str, Break)> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            (
+                n.as_str(),
+                [Break::None, Break::NoAlarm, Break::NoMetricFilter][i % 3],
+            )
+        })
         .collect();
-    let ids = seed::create_accounts(&moto, &org.root_id, &new).await;
-    for (i, id) in ids.iter().enumerate() {
-        let brk = [Break::None, Break::NoAlarm, Break::NoMetricFilter][i % 3];
-        let account = moto.account(id).await;
-        seed_chain(
-            &moto,
-            &account,
-            &brk.apply(ChainSpec::compliant("us-east-1")),
-        )
-        .await;
-    }
+    let (_, seeded) = seed::org_with_chains(&moto, "us-east-1", &members).await;
+    let ids: Vec<String> = seeded.into_iter().map(|(id, _)| id).collect();
     // One account's AssumeRole and another's CloudTrail are denied: their error messages are
     // printed and written as well.
     let proxy = FaultProxy::start(

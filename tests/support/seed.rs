@@ -216,6 +216,35 @@ pub async fn create_accounts(em: &Emulator, root_id: &str, accounts: &[NewAccoun
         .await
 }
 
+/// The idiom of most sweep tests in one call: an organization whose members (named as given)
+/// each carry one console chain homed in `region`, broken as given. Returns the organization
+/// and each member's id with its break, in the order given.
+pub async fn org_with_chains(
+    em: &Emulator,
+    region: &str,
+    members: &[(&str, super::chain::Break)],
+) -> (OrgSeed, Vec<(String, super::chain::Break)>) {
+    let org = create_organization(em).await;
+    let new: Vec<NewAccount> = members
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| NewAccount::new(*name, format!("member{i}@example.com")))
+        .collect();
+    let ids = create_accounts(em, &org.root_id, &new).await;
+    let seeded: Vec<(String, super::chain::Break)> = ids
+        .into_iter()
+        .zip(members.iter().map(|(_, b)| *b))
+        .collect();
+    stream::iter(seeded.clone())
+        .for_each_concurrent(SEED_CONCURRENCY, |(id, brk)| async move {
+            let account = em.account(&id).await;
+            let spec = brk.apply(super::chain::ChainSpec::compliant(region));
+            super::chain::seed_chain(em, &account, &spec).await;
+        })
+        .await;
+    (org, seeded)
+}
+
 /// Closes an account: moto makes it `SUSPENDED` at once.
 pub async fn close_account(em: &Emulator, account_id: &str) {
     expect_ok!(
