@@ -438,11 +438,14 @@ impl Placer<'_> {
         crate::config::line_of(self.text, self.floor(offset))
     }
 
-    /// 1-based column in characters.
+    /// 1-based column in characters (of the line as an editor shows it).
     fn column(&self, offset: usize) -> usize {
         let at = self.floor(offset);
         let start = self.text[..at].rfind('\n').map_or(0, |i| i + 1);
-        self.text[start..at].chars().count() + 1
+        let before = &self.text[start..at];
+        // At the end of a CRLF line, the `\r` is the line break, not a character of the line.
+        let crlf = before.ends_with('\r') && self.text[at..].starts_with('\n');
+        before.chars().count() + 1 - usize::from(crlf)
     }
 
     fn error(

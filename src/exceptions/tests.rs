@@ -171,6 +171,16 @@ fn a_file_that_is_not_toml_is_refused_at_its_line() {
         "{e}"
     );
 
+    // A CRLF file: the column stays inside the line (found by the fuzzer: `"\r\n""e`).
+    let e = refused("\"\r\n\"\"e");
+    assert_eq!((e.line, e.column), (Some(1), Some(2)), "{e}");
+    let e = refused("[[exception]]\r\nid = \"a\"\r\nreason\r\n");
+    assert_eq!(
+        (e.line, e.column, e.key.as_deref()),
+        (Some(3), Some(7), None),
+        "{e}"
+    );
+
     // The same key twice.
     let e = refused("[[exception]]\nid = \"a\"\nid = \"b\"\n");
     assert!(matches!(e.problem, Problem::NotToml(_)), "{e}");
