@@ -15,8 +15,13 @@ use super::error::{ExceptionsError, Problem, Which, EXCEPTION_KEYS, FILE_KEYS};
 use super::model::{Exception, ExceptionSet, Scope};
 use crate::validate;
 
-/// Keys every exception must set, in the order a refusal names them.
-const REQUIRED: [&str; 4] = ["id", "reason", "owner", "expires"];
+/// What each list key expects, as a refusal words it.
+const CONTROL_LIST: &str =
+    "a list of control ids or numbers in quotes, e.g. [\"all\"] or [\"4.3\", \"CloudWatch.6\"]";
+const ACCOUNT_LIST: &str =
+    "a list of account ids in quotes, e.g. [\"012345678901\"] (ids may start with 0)";
+const OU_LIST: &str = "a list of OU ids in quotes, e.g. [\"ou-ab12-cd34ef56\"]";
+const REGION_LIST: &str = "a list of region names in quotes, e.g. [\"*\"] or [\"us-east-1\"]";
 
 /// The longest id: ids are shown in every output, in CSV columns and on the closing screen.
 const MAX_ID_LEN: usize = 64;
@@ -161,12 +166,16 @@ where
             "controls" => {
                 let mut chosen = BTreeSet::new();
                 let mut every = false;
-                for (word, span) in words(value, "control ids or numbers", &err)? {
+                for (word, span) in words(value, CONTROL_LIST, &err)? {
                     if word.eq_ignore_ascii_case("all") {
                         every = true;
                     } else {
-                        let ids =
-                            resolve(&word).map_err(|m| err(span, Problem::UnknownControl(m)))?;
+                        let ids = resolve(&word)
+                            .map_err(|m| err(span.clone(), Problem::UnknownControl(m)))?;
+                        if ids.is_empty() {
+                            let m = format!("`{word}` names no control");
+                            return Err(err(span, Problem::UnknownControl(m)));
+                        }
                         chosen.extend(ids);
                     }
                 }
@@ -178,7 +187,7 @@ where
             }
             "accounts" => {
                 let mut set = BTreeSet::new();
-                for (word, span) in words(value, "account ids in quotes", &err)? {
+                for (word, span) in words(value, ACCOUNT_LIST, &err)? {
                     validate::account_id(&word).map_err(|m| err(span, Problem::BadAccount(m)))?;
                     set.insert(word);
                 }
@@ -186,7 +195,7 @@ where
             }
             "ous" => {
                 let mut set = BTreeSet::new();
-                for (word, span) in words(value, "OU ids", &err)? {
+                for (word, span) in words(value, OU_LIST, &err)? {
                     validate::ou_id(&word).map_err(|m| err(span, Problem::BadOu(m)))?;
                     set.insert(word);
                 }
@@ -195,7 +204,7 @@ where
             "regions" => {
                 let mut set = BTreeSet::new();
                 let mut every = false;
-                for (word, span) in words(value, "region names or \"*\"", &err)? {
+                for (word, span) in words(value, REGION_LIST, &err)? {
                     if word == "*" {
                         every = true;
                     } else {
@@ -220,30 +229,24 @@ where
             }
         }
     }
-    let missing = |key: &str, problem: Problem| at.header_error(&header, &which, key, problem);
-    for key in REQUIRED {
-        let present = match key {
-            "id" => out.id.is_some(),
-            "reason" => out.reason.is_some(),
-            "owner" => out.owner.is_some(),
-            _ => out.expires.is_some(),
-        };
-        if !present {
-            return Err(missing(key, Problem::Missing));
-        }
-    }
+    // Required keys are named in the order the example documents them: id, reason, owner, expires.
+    let missing = |key: &str| at.header_error(&header, &which, key, Problem::Missing);
+    let id = out.id.ok_or_else(|| missing("id"))?;
+    let reason = out.reason.ok_or_else(|| missing("reason"))?;
+    let owner = out.owner.ok_or_else(|| missing("owner"))?;
+    let expires = out.expires.ok_or_else(|| missing("expires"))?;
     if out.accounts.is_none() && out.ous.is_none() {
-        return Err(missing("accounts", Problem::NoScope));
+        return Err(at.header_error(&header, &which, "accounts", Problem::NoScope));
     }
     Ok(Exception {
-        id: out.id.unwrap_or_default(),
+        id,
         controls: out.controls.unwrap_or(Scope::Every),
         accounts: out.accounts,
         ous: out.ous,
         regions: out.regions.unwrap_or(Scope::Every),
-        reason: out.reason.unwrap_or_default(),
-        owner: out.owner.unwrap_or_default(),
-        expires: out.expires.unwrap_or(Date::MIN),
+        reason,
+        owner,
+        expires,
         line: at.line(header.start),
     })
 }
@@ -306,7 +309,7 @@ where
 /// A non-empty list of non-empty texts, each with its own span for messages.
 fn words<E>(
     value: &Spanned<DeValue<'_>>,
-    what: &'static str,
+    expected: &'static str,
     err: &E,
 ) -> Result<Vec<(String, Range<usize>)>, ExceptionsError>
 where
@@ -316,7 +319,7 @@ where
         return Err(err(
             value.span(),
             Problem::WrongType {
-                expected: list_of(what),
+                expected,
                 found: type_name(value.get_ref()),
             },
         ));
@@ -331,7 +334,7 @@ where
                 return Err(err(
                     item.span(),
                     Problem::WrongType {
-                        expected: list_of(what),
+                        expected,
                         found: type_name(item.get_ref()),
                     },
                 ));
@@ -343,18 +346,6 @@ where
             Ok((s.to_string(), item.span()))
         })
         .collect()
-}
-
-/// The wording of an expected list, per key.
-fn list_of(what: &'static str) -> &'static str {
-    match what {
-        "account ids in quotes" => {
-            "a list of account ids in quotes, e.g. [\"012345678901\"] (ids may start with 0)"
-        }
-        "OU ids" => "a list of OU ids in quotes, e.g. [\"ou-ab12-cd34ef56\"]",
-        "region names or \"*\"" => "a list of region names in quotes, e.g. [\"*\"] or [\"us-east-1\"]",
-        _ => "a list of control ids or numbers in quotes, e.g. [\"all\"] or [\"4.3\", \"CloudWatch.6\"]",
-    }
 }
 
 /// `expires`: `"YYYY-MM-DD"` in quotes, or a bare TOML date (`2027-06-30`); no time of day.

@@ -149,6 +149,10 @@ fn the_resolver_decides_what_a_number_means() {
     );
     let e = parse(&text.replace("5.3", "4.3"), Path::new(FILE), v6).unwrap_err();
     assert!(e.to_string().contains("CIS v6.0.0"), "{e}");
+    // A resolver that finds nothing is refused too: an empty scope would match no cell.
+    let e = parse(&text, Path::new(FILE), |_: &str| Ok(Vec::new())).unwrap_err();
+    assert!(matches!(e.problem, Problem::UnknownControl(_)), "{e}");
+    assert_eq!((e.line, e.key.as_deref()), (Some(4), Some("controls")));
 }
 
 // ---------------------------------------------------------------- refusals
