@@ -35,6 +35,7 @@ pub mod commands;
 pub mod config;
 pub mod controls;
 pub mod csv_safe;
+pub mod exceptions;
 pub mod facts;
 pub mod failure;
 pub mod judge;

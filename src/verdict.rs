@@ -14,10 +14,19 @@ pub enum Status {
     Fail,
     Error,
     Skipped,
+    /// A FAIL that a recorded, unexpired exception accepts (`crate::exceptions`); it keeps its
+    /// reason. Last, so the order of the first four (and of anything sorted by it) is unchanged.
+    Excepted,
 }
 
 impl Status {
-    pub const ALL: [Status; 4] = [Status::Pass, Status::Fail, Status::Error, Status::Skipped];
+    pub const ALL: [Status; 5] = [
+        Status::Pass,
+        Status::Fail,
+        Status::Error,
+        Status::Skipped,
+        Status::Excepted,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -25,6 +34,7 @@ impl Status {
             Status::Fail => "FAIL",
             Status::Error => "ERROR",
             Status::Skipped => "SKIPPED",
+            Status::Excepted => "EXCEPTED",
         }
     }
 }

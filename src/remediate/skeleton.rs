@@ -88,7 +88,8 @@ pub fn skeleton(accounts: &[AccountCells<'_>], org_trails: &BTreeSet<String>) ->
                     reason: verdict.reason,
                 };
                 match verdict.status {
-                    Status::Pass | Status::Skipped => {}
+                    // An excepted cell is a decision recorded by the organization: not planned.
+                    Status::Pass | Status::Skipped | Status::Excepted => {}
                     Status::Error => add_unplanned(
                         account.account_id,
                         verdict.reason,

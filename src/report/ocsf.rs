@@ -59,6 +59,8 @@ fn statuses(status: Status) -> (Enum, Enum, Enum) {
         Status::Fail => ((3, "Fail"), (1, "New"), (2, "Low")),
         Status::Error => ((0, "Unknown"), (1, "New"), (0, "Unknown")),
         Status::Skipped => ((99, "Skipped"), (3, "Suppressed"), (1, "Informational")),
+        // Issue 19: still a failing control, but the finding is suppressed by a recorded exception.
+        Status::Excepted => ((3, "Fail"), (3, "Suppressed"), (2, "Low")),
     }
 }
 
