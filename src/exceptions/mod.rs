@@ -33,7 +33,7 @@ pub use error::{ExceptionsError, Problem, Which, EXCEPTION_KEYS, FILE_KEYS};
 pub use ledger::{ExceptionLedger, LedgerEntry, WARN_DAYS};
 pub use matching::{decide, Cell, Effect, Outcome};
 pub use model::{Exception, ExceptionSet, Scope};
-pub use parse::{load, parse, table_controls};
+pub use parse::{controls_under, load, parse, table_controls};
 pub use unknown_ous::{unknown_ous, UnknownOu};
 
 /// The UTC calendar day of `now`: an exception holds through the end of its day in UTC,

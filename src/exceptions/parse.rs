@@ -26,12 +26,21 @@ const REGION_LIST: &str = "a list of region names in quotes, e.g. [\"*\"] or [\"
 /// The longest id: ids are shown in every output, in CSV columns and on the closing screen.
 const MAX_ID_LEN: usize = 64;
 
-/// Resolves the controls table's words (ids, CIS numbers, Security Hub ids) with
-/// `controls::select`, i.e. under the default benchmark. When the selected benchmark decides
-/// what a number means, the caller passes its own resolver instead; the parser takes any.
+/// Resolves the controls table's words (ids, CIS numbers, Security Hub ids) under the default
+/// benchmark (see [`controls_under`]).
 pub fn table_controls(word: &str) -> Result<Vec<String>, String> {
-    crate::controls::select(&[word.to_string()])
-        .map(|controls| controls.iter().map(|c| c.id.clone()).collect())
+    controls_under(crate::controls::Benchmark::default())(word)
+}
+
+/// Resolves control words as `--controls` does under `benchmark`: stable ids, that benchmark's
+/// numbers, Security Hub ids, `all`.
+pub fn controls_under(
+    benchmark: crate::controls::Benchmark,
+) -> impl Fn(&str) -> Result<Vec<String>, String> {
+    move |word| {
+        crate::controls::select(&[word.to_string()], benchmark)
+            .map(|controls| controls.iter().map(|c| c.id.clone()).collect())
+    }
 }
 
 /// Reads and checks the file at `path`; `resolve` turns one control word into control ids
