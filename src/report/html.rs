@@ -422,7 +422,11 @@ mod tests {
         let x = SummaryExtras::from_value(&v);
         let counts = x.account_counts.expect("accounts");
         assert_eq!(
-            (counts.in_organization, counts.checked, counts.fully_compliant),
+            (
+                counts.in_organization,
+                counts.checked,
+                counts.fully_compliant
+            ),
             (Some(31), Some(28), None)
         );
         assert_eq!(counts.not_checked.outside_ous, None);
