@@ -276,8 +276,8 @@ async fn the_report_renders_names_as_text_and_its_counts_and_filters_agree_with_
 struct Expected {
     /// Rows per status: (account, control, status, reason) groups, organization chains apart.
     rows: BTreeMap<String, usize>,
-    /// Organization-chain rows of the default view (FAIL, ERROR, EXCEPTED) by control, status,
-    /// reason and chain, and the accounts of each.
+    /// Organization-chain rows of the default view (FAIL, ERROR, EXCEPTED) by status, reason,
+    /// detail and chain, and the accounts of each.
     chains: BTreeMap<String, BTreeSet<usize>>,
     accounts_with: BTreeMap<String, BTreeSet<usize>>,
 }
@@ -314,9 +314,10 @@ fn expected(data: &Value) -> Expected {
                 if !listed {
                     continue;
                 }
-                let chain: Vec<String> = kind[3..8].iter().map(Value::to_string).collect();
+                // One row per fault (detail and chain), whichever controls it breaks.
+                let chain: Vec<String> = kind[2..8].iter().map(Value::to_string).collect();
                 e.chains
-                    .entry(format!("{c}|{status}|{reason}|{}", chain.join(",")))
+                    .entry(format!("{status}|{reason}|{}", chain.join(",")))
                     .or_default()
                     .insert(a as usize);
             } else {
