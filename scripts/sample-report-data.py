@@ -6,6 +6,11 @@
 The data follows the report contract (format "orgsweep-report", version 1): a string table,
 deduplicated cell kinds, rows of kind indexes per region. Account and OU names include hostile
 values (HTML, quotes, spreadsheet formulas, unicode, U+2028) so the page's escaping is exercised.
+With --summary-fields the data also carries what newer summaries add: EXCEPTED cells with their
+exceptions (one expired, one expiring within 30 days, one unused), the account counts, and the
+organization chain's root causes. Without it, the page must compute what it can on its own.
+Some controls of the organization trail are broken, so the members it covers FAIL through a
+chain owned by the management account: the page must show that chain once, not per member.
 The placeholder is substituted the way the Rust side does it: JSON with <, >, &, U+2028 and
 U+2029 written as \\u escapes, so the data can never close the <script> element.
 """
@@ -171,6 +176,11 @@ def build(args):
     reasons = {}
     per_control = {c["id"]: {"statuses": {"PASS": 0, "FAIL": 0, "ERROR": 0, "SKIPPED": 0}, "reasons": {}} for c in controls}
     done_idx = sorted(rnd.sample(range(len(accounts)), done))
+    # The organization chain's faults: these controls' alarms are missing in the management account.
+    org_broken = {ci for ci in (3, 7) if ci < len(controls)}
+    org_affected = {}  # control index -> set of member account ids reached through the org chain
+    excepted_accounts = set(rnd.sample([a["id"] for a in accounts], min(len(accounts), 5))) if args.summary_fields else set()
+    exceptions_cells = {"EXC-1": 0, "EXC-2": 0}
     cells = {}  # (account index, control index, region index) -> kind
 
     for ai in done_idx:
@@ -202,6 +212,11 @@ def build(args):
                     k = t.kind("ERROR", err, f"{err.lower()}: arn:aws:iam::{aid}:role/OrgSweepReadOnly" + (f" in {r}" if err != "ASSUME_ROLE_FAILED" else ""))
                 elif flaky and rnd.random() < 0.2:
                     k = t.kind("ERROR", "THROTTLED", f"cloudwatch:DescribeAlarms throttled after 8 attempts in {r}")
+                elif mode == "org" and ci in org_broken and aid != mgmt:
+                    k = t.kind("FAIL", "NO_ALARM", f"organization trail {org_trail} (account {mgmt}): no alarm watches metric "
+                               f"CISBenchmark/{fname} of filter {fname} on log group aws-cloudtrail-logs-org",
+                               org_trail, org_group, fname, None, None)
+                    org_affected.setdefault(ci, set()).add(aid)
                 elif mode == "org":
                     k = t.kind("PASS", "COVERED_BY_ORG_TRAIL", "organization trail org-trail covers the account",
                                org_trail, org_group, fname, f"arn:aws:cloudwatch:us-east-1:{mgmt}:alarm:{fname}", org_topic)
@@ -220,6 +235,11 @@ def build(args):
                     elif account_fail:
                         k = t.kind("FAIL", account_fail, f"trail management-events: {account_fail.lower().replace('_', ' ')}", trail,
                                    group if account_fail == "LOG_GROUP_MISSING" else None)
+                    elif cfail and aid in excepted_accounts:
+                        eid = "EXC-1" if ci % 2 else "EXC-2"
+                        exceptions_cells[eid] += 1
+                        k = t.kind("EXCEPTED", cfail, f"{cfail.lower().replace('_', ' ')}; accepted by exception {eid} until "
+                                   f"{'2026-11-20' if eid == 'EXC-1' else '2026-12-20'}", trail, group)
                     elif cfail:
                         detail = {
                             "PATTERN_TOO_NARROW": 'filter pattern { ($.errorCode = "*UnauthorizedOperation") } misses "AccessDenied*" <events> & more',
@@ -234,10 +254,10 @@ def build(args):
                         k = t.kind("PASS", "COMPLIANT", "chain complete", trail, group, fname, alarm, topic)
                 ks.append(k)
                 st, rc = t.kinds[k][0], t.kinds[k][1]
-                statuses[st] += 1
+                statuses[st] = statuses.get(st, 0) + 1
                 reasons[rc] = reasons.get(rc, 0) + 1
                 pc = per_control[c["id"]]
-                pc["statuses"][st] += 1
+                pc["statuses"][st] = pc["statuses"].get(st, 0) + 1
                 pc["reasons"][rc] = pc["reasons"].get(rc, 0) + 1
                 cells[(ai, ci, ri)] = k
             rows.append([ai, ci, ks])
@@ -291,6 +311,24 @@ def build(args):
         "legend": [{"code": c, "meaning": m, "fix": f} for c, m, f in LEGEND],
         "changes": changes,
     }
+    if args.summary_fields:
+        excluded = sum(1 for a in accounts if a["ou"] == "Root / Suspended")
+        data["account_counts"] = None  # filled by the page's own arithmetic check below
+        data["exceptions"] = [
+            {"id": "EXC-1", "owner": "team-payments <pay@example.com>", "expires": "2026-11-20", "cells": exceptions_cells["EXC-1"], "expired": True, "unused": False},
+            {"id": "EXC-2", "owner": "team-identity", "expires": "2026-12-20", "cells": exceptions_cells["EXC-2"], "expired": False, "unused": False},
+            {"id": "EXC-3", "owner": "platform", "expires": "2027-06-30", "cells": 0, "expired": False, "unused": True},
+        ]
+        data["root_causes"] = [
+            {"control": controls[ci]["id"], "owner_account": mgmt, "link": "alarm", "reason": "NO_ALARM", "accounts_affected": len(ids)}
+            for ci, ids in sorted(org_affected.items())
+        ]
+        data["inactive_accounts"] = 3
+        data["account_counts"] = {
+            "in_organization": len(accounts) + 3 + 7, "selected": len(accounts), "checked": done - excluded,
+            "not_checked": {"suspended": 3, "excluded": excluded, "outside_ous": 7},
+            "fully_compliant": None, "with_fail": None, "with_error": None,
+        }
     return data
 
 
@@ -309,6 +347,7 @@ def main():
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--partial", action="store_true", help="complete=false: 60%% of the accounts done, interrupted")
     p.add_argument("--interrupted", default="SIGINT", choices=["SIGINT", "SIGTERM"])
+    p.add_argument("--summary-fields", action="store_true", help="EXCEPTED cells, exceptions, account counts, root causes")
     p.add_argument("--no-changes", action="store_true", help="changes = null")
     p.add_argument("--template", default=str(here / "src/report/report.html"))
     p.add_argument("--json-out", help="also write the DATA JSON here")

@@ -1,6 +1,6 @@
 //! A minimal W3C WebDriver client for the report test: a private `chromedriver` on a free
 //! loopback port, one headless Chromium session, and the few commands the test needs (navigate,
-//! find by CSS, text, attribute, click, type, execute script, alert text, screenshot). Plain
+//! find by CSS, text, attribute, click, type, press keys, execute script, alert text, screenshot). Plain
 //! HTTP/1.1 over a `TcpStream` and serde_json, like `http.rs`: no WebDriver or HTTP crate.
 //!
 //! Needs `chromium` and `chromedriver` on PATH (Debian: `apt-get install chromium
@@ -15,6 +15,12 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 const MISSING: &str = "chromium and chromedriver are needed for the report test: apt-get install chromium chromium-driver (scripts/test installs them)";
+
+/// WebDriver key codes for [`Browser::keys`].
+pub const KEY_ENTER: &str = "\u{E007}";
+pub const KEY_SPACE: &str = "\u{E00D}";
+pub const KEY_RIGHT: &str = "\u{E014}";
+pub const KEY_DOWN: &str = "\u{E015}";
 
 /// The W3C key of an element reference.
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
@@ -371,6 +377,24 @@ impl Browser {
     pub fn type_text(&self, e: &Element, text: &str) {
         let body = json!({ "text": text });
         self.must("POST", &format!("/element/{}/value", e.0), Some(body));
+    }
+
+    /// Presses and releases each key in turn at whatever has the focus, as a keyboard does
+    /// (W3C actions): unlike `type_text`, it reaches elements that are not text fields. Keys
+    /// are characters or WebDriver key codes such as [`KEY_ENTER`] and [`KEY_RIGHT`].
+    pub fn keys(&self, keys: &[&str]) {
+        let actions: Vec<Value> = keys
+            .iter()
+            .flat_map(|k| {
+                [
+                    json!({"type": "keyDown", "value": k}),
+                    json!({"type": "keyUp", "value": k}),
+                ]
+            })
+            .collect();
+        let body = json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]});
+        self.must("POST", "/actions", Some(body));
+        let _ = self.call("DELETE", "/actions", None);
     }
 
     pub fn clear(&self, e: &Element) {
