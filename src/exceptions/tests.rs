@@ -58,7 +58,7 @@ fn every_key_is_read() {
 # a comment
 [[exception]]
 id = "siem-workloads"
-controls = ["4.3", "CloudWatch.6", "unauthorized-api-calls", "root-usage"]
+controls = ["5.3", "CloudWatch.6", "unauthorized-api-calls", "root-usage"]
 accounts = ["111122223333", "012345678901"]
 ous = ["ou-ab12-cd34ef56", "r-ab12"]
 regions = ["us-east-1", "eu-west-1"]
@@ -116,7 +116,7 @@ expires = 2027-01-31
 fn all_and_star_mean_every_control_and_region() {
     let set = parse_text(&one(
         "x",
-        "accounts = [\"111122223333\"]\ncontrols = [\"4.3\", \"ALL\"]\nregions = [\"*\"]",
+        "accounts = [\"111122223333\"]\ncontrols = [\"5.3\", \"ALL\"]\nregions = [\"*\"]",
         "2027-06-30",
     ))
     .unwrap();
@@ -325,7 +325,7 @@ fn a_duplicate_id_is_refused_at_the_second_and_names_the_first() {
 fn an_unknown_control_is_refused_at_its_word() {
     let e = refused(&one(
         "a",
-        "accounts = [\"111122223333\"]\ncontrols = [\"4.3\", \"4.99\"]",
+        "accounts = [\"111122223333\"]\ncontrols = [\"5.3\", \"4.99\"]",
         "2027-06-30",
     ));
     assert!(matches!(e.problem, Problem::UnknownControl(_)), "{e}");
@@ -661,10 +661,10 @@ fn controls_by_id_cis_number_and_security_hub_id() {
     let p = path(&[]);
     for (word, id) in [
         ("root-usage", "root-usage"),
-        ("4.3", "root-usage"),
+        ("5.3", "root-usage"),
         ("CloudWatch.1", "root-usage"),
         ("cloudwatch.6", "console-auth-failures"),
-        ("4.6", "console-auth-failures"),
+        ("5.6", "console-auth-failures"),
     ] {
         let set = parse_text(&one(
             "c",
