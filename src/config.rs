@@ -363,6 +363,7 @@ impl Config {
         crate::judge::JudgeSettings {
             logs_delivery_max_age_secs: self.sweep.logs_delivery_max_age_hours as i64 * 3600,
             alarm_history_days: self.sweep.alarm_history_days,
+            ..Default::default()
         }
     }
 }

@@ -48,6 +48,9 @@ pub struct Organization {
     pub management_account_id: String,
     /// Sorted by account id.
     pub accounts: Vec<OrgAccount>,
+    /// Account id → `o-…/r-…/ou-…/`, the ids from the organization down to the account's
+    /// parent: what `aws:SourceOrgPaths` holds for the account (topic policies grant on it).
+    pub org_paths: std::collections::BTreeMap<String, String>,
 }
 
 /// The `operation` of the failure returned for an `--ous` id that is not in the organization
@@ -133,7 +136,9 @@ pub async fn discover(
     }
 
     let mut by_id: HashMap<String, OrgAccount> = HashMap::new();
+    let mut org_paths = std::collections::BTreeMap::new();
     for (account, lineage) in accounts {
+        org_paths.insert(account.id.clone(), format!("{id}/{}/", lineage.join("/")));
         let wanted = ous.is_empty() || lineage.iter().any(|node| ous.contains(node));
         if wanted {
             by_id.insert(account.id.clone(), account);
@@ -145,6 +150,7 @@ pub async fn discover(
         id,
         management_account_id,
         accounts,
+        org_paths,
     })
 }
 
