@@ -10,7 +10,6 @@ pub mod progress;
 use std::collections::BTreeSet;
 
 use aws_config::SdkConfig;
-use aws_credential_types::provider::SharedCredentialsProvider;
 use futures::stream::{self, StreamExt};
 
 use crate::aws::{
@@ -25,7 +24,7 @@ use crate::organization::{self, OrgAccount, Organization};
 use crate::report::AccountRow;
 use crate::verdict::{Reason, Status, Verdict};
 
-use credentials::{AssumedRole, RoleSpec};
+use credentials::RoleSpec;
 
 /// What to sweep, as plain values: built by the command line (or a test), taken by the sweep.
 #[derive(Debug, Clone)]
@@ -55,7 +54,12 @@ pub struct Session {
     pub columns: Vec<String>,
     /// Enabled regions of the management account.
     management_enabled: BTreeSet<String>,
-    sts: aws_sdk_sts::Client,
+    /// The organization id and account paths, built once for the judge.
+    org_context: std::sync::Arc<judge::OrgContext>,
+    /// One assumed role per account, shared by its check and the reads of its topics.
+    roles: std::sync::Arc<credentials::Roles>,
+    /// Topics of other accounts, read there once per sweep.
+    central_topics: std::sync::Arc<collect::topics::CentralTopics>,
 }
 
 /// Why a sweep could not start.
@@ -122,7 +126,28 @@ impl Session {
             }
         };
         let sts = crate::counted_client!(aws_sdk_sts, &base, counter);
+        let org_context = std::sync::Arc::new(judge::OrgContext {
+            id: organization.id.clone(),
+            paths: organization.org_paths.clone(),
+        });
+        let access = &config.access;
+        let roles = std::sync::Arc::new(credentials::Roles::new(
+            sts,
+            base.clone(),
+            caller.account_id.clone(),
+            caller.partition.clone(),
+            RoleSpec {
+                role_arn: access.role_name.clone(),
+                session_name: access.session_name.clone(),
+                external_id: (!access.external_id.is_empty()).then(|| access.external_id.clone()),
+                duration_seconds: access.session_duration_seconds as i32,
+            },
+        ));
+        let central_topics = central_topics(&roles, &organization, &counter);
         Ok(Session {
+            org_context,
+            roles,
+            central_topics,
             config,
             controls: request.controls.clone(),
             base,
@@ -131,7 +156,6 @@ impl Session {
             organization,
             columns,
             management_enabled: found.enabled,
-            sts,
         })
     }
 
@@ -165,6 +189,14 @@ impl Session {
         Ok(Selected { check, excluded })
     }
 
+    /// The configuration's judge settings, with the organization (policies grant on it).
+    pub fn judge_settings(&self) -> judge::JudgeSettings {
+        judge::JudgeSettings {
+            organization: Some(self.org_context.clone()),
+            ..self.config.judge_settings()
+        }
+    }
+
     pub fn management_account_id(&self) -> &str {
         &self.organization.management_account_id
     }
@@ -172,29 +204,7 @@ impl Session {
     /// The SDK config for an account: the caller's own for the account it is in, an assumed
     /// role otherwise.
     pub async fn config_for(&self, account_id: &str) -> Result<SdkConfig, CallFailure> {
-        if account_id == self.caller.account_id {
-            return Ok(self.base.clone());
-        }
-        let access = &self.config.access;
-        let role = AssumedRole::new(
-            self.sts.clone(),
-            RoleSpec {
-                role_arn: format!(
-                    "arn:{}:iam::{account_id}:role/{}",
-                    self.caller.partition, access.role_name
-                ),
-                session_name: access.session_name.clone(),
-                external_id: (!access.external_id.is_empty()).then(|| access.external_id.clone()),
-                duration_seconds: access.session_duration_seconds as i32,
-            },
-        );
-        // Assume now, so a role that cannot be assumed is reported as such, once.
-        role.credentials().await?;
-        Ok(self
-            .base
-            .to_builder()
-            .credentials_provider(SharedCredentialsProvider::new(role))
-            .build())
+        self.roles.config_for(account_id).await
     }
 
     /// Clients for an account, counting into their own tally (merged into the session's later).
@@ -211,11 +221,12 @@ impl Session {
             known_enabled: (self.management_account_id() == self.caller.account_id)
                 .then(|| self.management_enabled.clone()),
             alarm_history_days: self.config.sweep.alarm_history_days,
+            central_topics: Some(self.central_topics.clone()),
             ..CollectPlan::default()
         };
         let facts = collect::collect_account(&clients, &self.caller.partition, &plan).await;
         self.counter.absorb(&clients.counter().snapshot());
-        let chains = judge::org_chains(&facts, &self.controls, &self.config.judge_settings());
+        let chains = judge::org_chains(&facts, &self.controls, &self.judge_settings());
         Ok((facts, chains))
     }
 
@@ -234,10 +245,16 @@ impl Session {
             let clients = self.clients_for(&account.id).await?;
             let plan = CollectPlan {
                 columns: self.columns.clone(),
-                skip_trails: judge::org_covers_everything(org, &self.controls),
+                skip_trails: judge::org_covers_account(
+                    org,
+                    &self.controls,
+                    &account.id,
+                    &self.judge_settings(),
+                ),
                 org_trail_multi_region: org.iter().any(|c| c.multi_region),
                 known_enabled: None,
                 alarm_history_days: self.config.sweep.alarm_history_days,
+                central_topics: Some(self.central_topics.clone()),
             };
             let facts = collect::collect_account(&clients, &self.caller.partition, &plan).await;
             self.counter.absorb(&clients.counter().snapshot());
@@ -262,7 +279,7 @@ impl Session {
                     org,
                     &self.columns,
                     &self.controls,
-                    &self.config.judge_settings(),
+                    &self.judge_settings(),
                 );
                 (Some(facts), row(account, verdicts))
             }
@@ -324,6 +341,25 @@ impl Session {
             done(account, facts, row);
         }
     }
+}
+
+/// The shared reader of other accounts' topics: it enters an account of the organization with
+/// the sweep's role and counts into the sweep's tally.
+fn central_topics(
+    roles: &std::sync::Arc<credentials::Roles>,
+    organization: &Organization,
+    counter: &CallCounter,
+) -> std::sync::Arc<collect::topics::CentralTopics> {
+    let members = organization.org_paths.keys().cloned().collect();
+    let (roles, counter) = (roles.clone(), counter.clone());
+    let enter: collect::topics::Enter = std::sync::Arc::new(move |account: String| {
+        let (roles, counter) = (roles.clone(), counter.clone());
+        Box::pin(async move {
+            let config = roles.config_for(&account).await?;
+            Ok(AccountClients::new(account, config, counter))
+        }) as collect::topics::EnterFuture
+    });
+    std::sync::Arc::new(collect::topics::CentralTopics::new(members, enter))
 }
 
 fn row(account: &OrgAccount, controls: Vec<ControlCells>) -> AccountRow {
