@@ -12,6 +12,7 @@ mod delivery;
 mod emulator_state;
 mod family;
 mod faults;
+mod landing_zone;
 mod least_privilege;
 mod remediate;
 mod remediate_faults;
