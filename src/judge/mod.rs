@@ -251,6 +251,11 @@ fn judge_control(
             .collect(),
         _ => Vec::new(),
     };
+    // Each organization chain judged for this account once, not once per region.
+    let org: Vec<(&OrgChain, Cow<'_, Outcome>)> = org
+        .iter()
+        .filter_map(|c| Some((c, c.outcome_for(control, &facts.account_id, settings)?)))
+        .collect();
     columns
         .iter()
         .map(|region| {
@@ -261,7 +266,7 @@ fn judge_control(
                     format!("{region} is not enabled in this account"),
                 )
             } else {
-                judge_region(facts, org, &own, region, control, settings)
+                judge_region(facts, &org, &own, region)
             };
             (region.clone(), verdict)
         })
@@ -270,17 +275,12 @@ fn judge_control(
 
 fn judge_region(
     facts: &AccountFacts,
-    org: &[OrgChain],
+    org: &[(&OrgChain, Cow<'_, Outcome>)],
     own: &[(&TrailFacts, Outcome)],
     region: &str,
-    control: &Control,
-    settings: &JudgeSettings,
 ) -> Verdict {
-    let org: Vec<(&OrgChain, Cow<'_, Outcome>)> = org
-        .iter()
-        .filter(|c| c.covers(region))
-        .filter_map(|c| Some((c, c.outcome_for(control, &facts.account_id, settings)?)))
-        .collect();
+    let org: Vec<&(&OrgChain, Cow<'_, Outcome>)> =
+        org.iter().filter(|(c, _)| c.covers(region)).collect();
     if let Some((chain, outcome)) = org.iter().find(|(_, o)| o.is_complete()) {
         return Verdict::new(
             Status::Pass,
