@@ -132,6 +132,12 @@ pub struct Selection {
     /// [config: sweep.alarm_history_days; default off].
     #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=30))]
     pub alarm_history: Option<u32>,
+
+    /// Accepted FAIL cells, each with an id, owner, reason and expiry date (TOML: see
+    /// config/exceptions.example.toml): matching FAIL cells become EXCEPTED until the exception
+    /// expires [config: sweep.exceptions_file].
+    #[arg(long, value_name = "FILE")]
+    pub exceptions: Option<PathBuf>,
 }
 
 /// The benchmark to judge against.
@@ -296,6 +302,7 @@ impl Selection {
             concurrency: self.concurrency.map(usize::from),
             controls: (!self.controls.is_empty()).then(|| self.controls.clone()),
             alarm_history_days: self.alarm_history,
+            exceptions_file: self.exceptions.clone(),
             benchmark: None,
         }
     }
@@ -325,7 +332,20 @@ impl Selection {
                 };
                 format!("{from}: {e}")
             })?;
+        let exceptions = match &config.sweep.exceptions_file {
+            None => crate::exceptions::ExceptionSet::default(),
+            Some(path) => {
+                let from = if self.exceptions.is_some() {
+                    "--exceptions"
+                } else {
+                    "sweep.exceptions_file"
+                };
+                crate::exceptions::load(path, crate::exceptions::controls_under(config.benchmark()))
+                    .map_err(|e| format!("{from}: {e}"))?
+            }
+        };
         Ok(crate::sweep::SweepRequest {
+            exceptions: std::sync::Arc::new(exceptions),
             config,
             controls,
             ous: self.ous.clone(),

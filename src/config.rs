@@ -50,6 +50,9 @@ pub struct Sweep {
     pub logs_delivery_max_age_hours: u64,
     /// Read each alarm's action history over this many days (0: do not; a call per alarm).
     pub alarm_history_days: u32,
+    /// The exceptions file (`--exceptions`): accepted FAIL cells with owner and expiry. A
+    /// relative path is read from the working directory.
+    pub exceptions_file: Option<PathBuf>,
 }
 
 /// Names and endpoints of what `remediate` creates.
@@ -103,6 +106,7 @@ impl Default for Sweep {
             logs_delivery_max_age_hours:
                 crate::judge::delivery::DEFAULT_LOGS_DELIVERY_MAX_AGE_HOURS,
             alarm_history_days: 0,
+            exceptions_file: None,
         }
     }
 }
@@ -156,6 +160,7 @@ pub struct Overrides {
     pub concurrency: Option<usize>,
     pub controls: Option<Vec<String>>,
     pub alarm_history_days: Option<u32>,
+    pub exceptions_file: Option<PathBuf>,
     /// Already validated where it was read (flag or environment), which its errors name.
     pub benchmark: Option<crate::controls::Benchmark>,
 }
@@ -223,6 +228,9 @@ impl Config {
         }
         if let Some(v) = &o.controls {
             self.sweep.controls = v.clone();
+        }
+        if let Some(v) = &o.exceptions_file {
+            self.sweep.exceptions_file = Some(v.clone());
         }
         if let Some(v) = o.alarm_history_days {
             self.sweep.alarm_history_days = v;
@@ -380,6 +388,7 @@ impl Config {
         crate::judge::JudgeSettings {
             logs_delivery_max_age_secs: self.sweep.logs_delivery_max_age_hours as i64 * 3600,
             alarm_history_days: self.sweep.alarm_history_days,
+            ..Default::default()
         }
     }
 }

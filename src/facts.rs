@@ -185,6 +185,90 @@ pub struct MetricStat {
     pub extended_statistic: Option<String>,
 }
 
+impl MetricStat {
+    /// Whether this is the filter's metric: same namespace, name and dimensions (AWS treats a
+    /// metric with other dimensions as another metric).
+    pub fn is(&self, metric: &MetricTransformation) -> bool {
+        self.namespace == metric.namespace
+            && self.metric_name == metric.metric_name
+            && self.dimensions == metric.dimensions
+    }
+}
+
+impl AlarmFacts {
+    /// Whether the alarm evaluates `metric`, directly or inside a metric-math expression.
+    pub fn watches(&self, metric: &MetricTransformation) -> bool {
+        match &self.metric {
+            AlarmMetric::Single(stat) => stat.is(metric),
+            AlarmMetric::Math(queries) => queries
+                .iter()
+                .filter_map(|q| q.metric.as_ref())
+                .any(|s| s.is(metric)),
+        }
+    }
+
+    /// The actions meant for SNS: ARNs of service `sns`, and ARN-like actions that name SNS but
+    /// do not parse (those are reported, not dropped). Auto Scaling, EC2 and SSM actions notify
+    /// nobody.
+    pub fn sns_actions(&self) -> Vec<&str> {
+        self.alarm_actions
+            .iter()
+            .filter(|a| match parse_arn(a) {
+                Some(p) => p.service.eq_ignore_ascii_case("sns"),
+                None => a.starts_with("arn:") && a.to_ascii_lowercase().contains(":sns:"),
+            })
+            .map(String::as_str)
+            .collect()
+    }
+}
+
+/// Where an alarm's topic lives, seen from the alarm's account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TopicPlace {
+    /// In the alarm's own account.
+    Here,
+    /// In another account (named): read it there, with that account's role.
+    Account(String),
+    /// Not a topic orgsweep can read: a malformed ARN, or another partition. The sentence says
+    /// why and names the ARN.
+    Unreadable(String),
+}
+
+/// Where the topic of `arn` lives, for an alarm of `account` in `partition`.
+pub fn topic_place(arn: &str, account: &str, partition: &str) -> TopicPlace {
+    let malformed = |why: &str| {
+        TopicPlace::Unreadable(format!(
+            "alarm action {arn} is not a valid SNS topic ARN ({why}); fix the alarm's action"
+        ))
+    };
+    let Some(p) = parse_arn(arn) else {
+        return malformed("an SNS topic ARN is arn:PARTITION:sns:REGION:ACCOUNT:NAME");
+    };
+    if !p.service.eq_ignore_ascii_case("sns") {
+        return malformed("not an SNS ARN");
+    }
+    if p.region.is_empty() {
+        return malformed("it names no region");
+    }
+    if p.account.len() != 12 || !p.account.bytes().all(|b| b.is_ascii_digit()) {
+        return malformed("the account is not 12 digits");
+    }
+    if p.resource.is_empty() || p.resource.contains(':') {
+        return malformed("the topic name is empty or holds a colon");
+    }
+    if p.partition != partition {
+        return TopicPlace::Unreadable(format!(
+            "topic {arn} is in partition {}, and this sweep runs in partition {partition}, so orgsweep cannot read it",
+            p.partition
+        ));
+    }
+    if p.account == account {
+        TopicPlace::Here
+    } else {
+        TopicPlace::Account(p.account.to_string())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetricQuery {
     pub id: String,
@@ -325,6 +409,56 @@ mod tests {
             Some("x")
         );
         assert_eq!(log_group_name("arn:aws:sns:us-east-1:1:x"), None);
+    }
+
+    #[test]
+    fn topics_are_placed_by_their_arn() {
+        let here = "111122223333";
+        let at = |arn: &str| topic_place(arn, here, "aws");
+        assert_eq!(at("arn:aws:sns:us-east-1:111122223333:t"), TopicPlace::Here);
+        assert_eq!(
+            at("arn:aws:sns:us-east-1:444455556666:aws-accelerator-HighNotifications"),
+            TopicPlace::Account("444455556666".into())
+        );
+        for bad in [
+            "arn:aws:sns:us-east-1:4444:t",
+            "arn:aws:sns::444455556666:t",
+            "arn:aws:sns:us-east-1:444455556666:",
+            "arn:aws:sns:us-east-1",
+            "arn:aws-cn:sns:cn-north-1:444455556666:t",
+        ] {
+            match at(bad) {
+                TopicPlace::Unreadable(why) => assert!(why.contains(bad), "{why}"),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn malformed_sns_actions_are_kept_and_other_services_dropped() {
+        let alarm = AlarmFacts {
+            arn: "arn:aws:cloudwatch:us-east-1:111122223333:alarm:a".into(),
+            name: "a".into(),
+            actions_enabled: true,
+            alarm_actions: vec![
+                "arn:aws:sns:us-east-1:111122223333:t".into(),
+                "arn:aws:sns:us-east-1".into(),
+                "arn:aws:automate:us-east-1:ec2:stop".into(),
+                "not-an-arn".into(),
+            ],
+            comparison_operator: "GreaterThanOrEqualToThreshold".into(),
+            threshold: Some(1.0),
+            evaluation_periods: 1,
+            datapoints_to_alarm: None,
+            metric: AlarmMetric::Math(vec![]),
+        };
+        assert_eq!(
+            alarm.sns_actions(),
+            vec![
+                "arn:aws:sns:us-east-1:111122223333:t",
+                "arn:aws:sns:us-east-1"
+            ]
+        );
     }
 
     #[test]

@@ -55,6 +55,9 @@ pub struct Organization {
     pub outside_ous: usize,
     /// Every root and OU id of the organization.
     pub parents: BTreeSet<String>,
+    /// Account id → `o-…/r-…/ou-…/`, the ids from the organization down to the account's
+    /// parent: what `aws:SourceOrgPaths` holds for the account (topic policies grant on it).
+    pub org_paths: std::collections::BTreeMap<String, String>,
 }
 
 /// Why the organization could not be listed.
@@ -156,8 +159,13 @@ pub async fn discover(
 
     let mut by_id: HashMap<String, OrgAccount> = HashMap::new();
     let mut everyone: BTreeSet<String> = BTreeSet::new();
+    let mut org_paths = std::collections::BTreeMap::new();
     for account in accounts {
         everyone.insert(account.id.clone());
+        org_paths.insert(
+            account.id.clone(),
+            format!("{id}/{}/", account.lineage.join("/")),
+        );
         let wanted = ous.is_empty() || account.lineage.iter().any(|node| ous.contains(node));
         if wanted {
             by_id.insert(account.id.clone(), account);
@@ -171,6 +179,7 @@ pub async fn discover(
         outside_ous: everyone.len() - accounts.len(),
         accounts,
         parents: seen_nodes,
+        org_paths,
     })
 }
 

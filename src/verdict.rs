@@ -239,6 +239,9 @@ pub struct Verdict {
     pub reason: Reason,
     pub detail: String,
     pub chain: ChainResources,
+    /// The exception that decided the cell (EXCEPTED, or FAIL under an expired one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exception: Option<String>,
 }
 
 impl Verdict {
@@ -248,6 +251,7 @@ impl Verdict {
             reason,
             detail: detail.into(),
             chain: ChainResources::default(),
+            exception: None,
         }
     }
 

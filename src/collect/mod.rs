@@ -6,9 +6,11 @@
 //!    group (`DescribeLogGroups` + `DescribeMetricFilters`).
 //! 4. When the group has filters: `DescribeAlarms` of its region, once for every control
 //!    (metric-math alarms included), then `ListSubscriptionsByTopic` and `GetTopicAttributes`
-//!    once per topic that a usable alarm on one of the filters' metrics notifies (and
+//!    once per topic that an alarm on one of the filters' metrics notifies (and
 //!    `kms:GetKeyPolicy` once per customer managed key of those topics; with
-//!    `--alarm-history`, `DescribeAlarmHistory` once per such alarm).
+//!    `--alarm-history`, `DescribeAlarmHistory` once per such alarm). A topic of another
+//!    account is read there, once per sweep ([`topics`]); an action that is no readable topic
+//!    ARN is recorded as a failure naming it.
 //! 5. Only when no multi-region trail exists: `DescribeTrails` in each swept region not yet
 //!    seen, to find single-region trails (`ListTrails` on the emulator shows only the calling
 //!    region's).
@@ -19,18 +21,20 @@
 pub mod delivery;
 pub mod metrics;
 pub mod regions;
+pub mod topics;
 pub mod trails;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use futures::future::join_all;
 
-use crate::aws::{AccountClients, CallFailure};
+use crate::aws::{AccountClients, CallFailure, FailureKind};
 use crate::facts::{
-    AccountFacts, AlarmFacts, Fetched, LogGroupFacts, MetricTransformation, TopicFacts,
-    TrailConfig, TrailFacts,
+    topic_place, AccountFacts, AlarmFacts, Fetched, LogGroupFacts, MetricTransformation,
+    TopicFacts, TopicPlace, TrailConfig, TrailFacts,
 };
-use crate::judge::alarm::{sns_topics, usable};
+use topics::CentralTopics;
 
 /// What the sweep already knows when it collects an account.
 #[derive(Debug, Clone, Default)]
@@ -43,8 +47,12 @@ pub struct CollectPlan {
     pub org_trail_multi_region: bool,
     /// Enabled regions, when already discovered (the management account's).
     pub known_enabled: Option<BTreeSet<String>>,
-    /// Read the usable alarms' action history over this many days (0: do not).
+    /// Read the action history of the alarms on the filters' metrics over this many days
+    /// (0: do not).
     pub alarm_history_days: u32,
+    /// The sweep's shared reader of other accounts' topics; without it such a topic is read
+    /// with this account's credentials.
+    pub central_topics: Option<Arc<CentralTopics>>,
 }
 
 /// Gathers one account's facts. Never fails: failed calls are recorded where they belong.
@@ -114,7 +122,12 @@ pub async fn collect_account(
         }
     }
 
-    let read = join_all(trails.iter().map(|t| read_chain(clients, t, plan))).await;
+    let read = join_all(
+        trails
+            .iter()
+            .map(|t| read_chain(clients, t, plan, partition)),
+    )
+    .await;
     for (trail, config) in trails.iter_mut().zip(read) {
         if let Some(config) = config {
             trail.config = Ok(config);
@@ -174,6 +187,7 @@ async fn read_chain(
     clients: &AccountClients,
     trail: &TrailFacts,
     plan: &CollectPlan,
+    partition: &str,
 ) -> Option<TrailConfig> {
     let config = trail.config.as_ref().ok()?;
     if !config.is_multi_region {
@@ -194,25 +208,29 @@ async fn read_chain(
     config.status = Some(status);
     config.selectors = Some(selectors);
     if let (Some(arn), Some(Ok(group))) = (config.log_group_arn.clone(), group.as_ref().cloned()) {
-        config.log_group = Some(Ok(read_alarms_and_topics(clients, &arn, group, plan).await));
+        config.log_group = Some(Ok(read_alarms_and_topics(
+            clients, &arn, group, plan, partition,
+        )
+        .await));
     } else {
         config.log_group = group;
     }
     Some(config)
 }
 
-/// The alarms of the group's region (when it has filters) and the topics of the alarms that
-/// could complete a chain on one of its filters' metrics, each topic read once.
+/// The alarms of the group's region (when it has filters) and the topics of the alarms on one
+/// of its filters' metrics, each topic read once.
 async fn read_alarms_and_topics(
     clients: &AccountClients,
     arn: &str,
     mut group: LogGroupFacts,
     plan: &CollectPlan,
+    partition: &str,
 ) -> LogGroupFacts {
     let Some(target) = crate::facts::log_group_ref(arn) else {
         return group;
     };
-    let (region, account) = (target.region.to_string(), target.account.to_string());
+    let region = target.region.to_string();
     let Some(Ok(filters)) = &group.filters else {
         return group;
     };
@@ -223,20 +241,23 @@ async fn read_alarms_and_topics(
     if let Ok(alarms) = &alarms {
         let metrics: Vec<&MetricTransformation> =
             filters.iter().flat_map(|f| &f.transformations).collect();
-        let usable_alarms = usable_alarms(alarms, &metrics, &region, &account);
-        let (topics, history) = tokio::join!(
-            usable_alarm_topics(clients, alarms, &metrics, &region, &account, true),
-            async {
-                if plan.alarm_history_days == 0 {
-                    return BTreeMap::new();
-                }
-                let named: Vec<(String, String)> = usable_alarms
-                    .iter()
-                    .map(|a| (a.arn.clone(), a.name.clone()))
-                    .collect();
-                delivery::alarm_histories(clients, &region, &named, plan.alarm_history_days).await
+        let watching = watching_alarms(alarms, &metrics);
+        let reader = TopicReader {
+            clients,
+            partition,
+            with_delivery: true,
+            central: plan.central_topics.as_deref(),
+        };
+        let (topics, history) = tokio::join!(reader.read(alarms, &metrics), async {
+            if plan.alarm_history_days == 0 {
+                return BTreeMap::new();
             }
-        );
+            let named: Vec<(String, String)> = watching
+                .iter()
+                .map(|a| (a.arn.clone(), a.name.clone()))
+                .collect();
+            delivery::alarm_histories(clients, &region, &named, plan.alarm_history_days).await
+        });
         group.topics = topics;
         group.alarm_history = history;
     }
@@ -244,21 +265,20 @@ async fn read_alarms_and_topics(
     group
 }
 
-/// The alarms that could complete a chain on one of `metrics`, each once.
-fn usable_alarms<'a>(
+/// The alarms that watch one of `metrics` (a fact; whether they can complete a chain is the
+/// judge's question), each once.
+fn watching_alarms<'a>(
     alarms: &'a [AlarmFacts],
     metrics: &[&MetricTransformation],
-    region: &str,
-    account: &str,
 ) -> Vec<&'a AlarmFacts> {
     alarms
         .iter()
-        .filter(|a| metrics.iter().any(|m| usable(a, m, region, account)))
+        .filter(|a| metrics.iter().any(|m| a.watches(m)))
         .collect()
 }
 
-/// Reads, once each and concurrently, the topics that usable alarms on `metrics` notify: their
-/// subscriptions, and with `with_delivery` what decides whether CloudWatch can publish to them.
+/// Reads, once each and concurrently, the topics that alarms on `metrics` notify (for the
+/// remediation's re-reads: only the account's own alarms, `with_delivery` as asked).
 pub async fn usable_alarm_topics(
     clients: &AccountClients,
     alarms: &[AlarmFacts],
@@ -267,34 +287,91 @@ pub async fn usable_alarm_topics(
     account: &str,
     with_delivery: bool,
 ) -> BTreeMap<String, Fetched<TopicFacts>> {
-    let wanted: BTreeSet<String> = usable_alarms(alarms, metrics, region, account)
-        .into_iter()
-        .flat_map(sns_topics)
-        .map(str::to_string)
+    let here: Vec<AlarmFacts> = alarms
+        .iter()
+        .filter(|a| {
+            crate::facts::parse_arn(&a.arn)
+                .is_some_and(|p| p.region == region && p.account == account)
+        })
+        .cloned()
         .collect();
-    let wanted: Vec<String> = wanted.into_iter().collect();
-    let (read, mut deliveries) = tokio::join!(
-        join_all(wanted.iter().map(|t| metrics::topic(clients, t))),
-        async {
-            if with_delivery {
-                delivery::topics_delivery(clients, &wanted).await
-            } else {
-                BTreeMap::new()
+    // The alarms' own partition: the remediation sweeps no other.
+    let partition = here
+        .first()
+        .and_then(|a| crate::facts::parse_arn(&a.arn))
+        .map(|p| p.partition.to_string())
+        .unwrap_or_else(|| "aws".into());
+    let reader = TopicReader {
+        clients,
+        partition: &partition,
+        with_delivery,
+        central: None,
+    };
+    reader.read(&here, metrics).await
+}
+
+/// How one account reads its alarms' topics.
+struct TopicReader<'a> {
+    clients: &'a AccountClients,
+    partition: &'a str,
+    with_delivery: bool,
+    central: Option<&'a CentralTopics>,
+}
+
+impl TopicReader<'_> {
+    /// The topics the alarms on `metrics` notify: the account's own read here (attributes and
+    /// keys too `with_delivery`), another account's through the sweep's shared reader, and an
+    /// action that is no readable topic ARN recorded as a failure that names it.
+    async fn read(
+        &self,
+        alarms: &[AlarmFacts],
+        metrics: &[&MetricTransformation],
+    ) -> BTreeMap<String, Fetched<TopicFacts>> {
+        let wanted: BTreeSet<String> = watching_alarms(alarms, metrics)
+            .into_iter()
+            .flat_map(|a| a.sns_actions())
+            .map(str::to_string)
+            .collect();
+        let account = &self.clients.account_id;
+        let mut found = BTreeMap::new();
+        let mut here = Vec::new();
+        let mut elsewhere = Vec::new();
+        for arn in wanted {
+            match topic_place(&arn, account, self.partition) {
+                TopicPlace::Here => here.push(arn),
+                TopicPlace::Account(_) if self.central.is_some() => elsewhere.push(arn),
+                TopicPlace::Account(_) => here.push(arn),
+                TopicPlace::Unreadable(why) => {
+                    let failure = CallFailure::new(FailureKind::Other, "orgsweep", why);
+                    found.insert(arn, Err(failure));
+                }
             }
         }
-    );
-    wanted
-        .into_iter()
-        .zip(read)
-        .map(|(arn, topic)| {
+        let (read, mut deliveries, central) = tokio::join!(
+            join_all(here.iter().map(|t| metrics::topic(self.clients, t))),
+            async {
+                if self.with_delivery {
+                    delivery::topics_delivery(self.clients, &here).await
+                } else {
+                    BTreeMap::new()
+                }
+            },
+            async {
+                match self.central {
+                    Some(c) => join_all(elsewhere.iter().map(|t| c.read(t))).await,
+                    None => Vec::new(),
+                }
+            }
+        );
+        for (arn, topic) in here.into_iter().zip(read) {
             let d = deliveries.remove(&arn);
-            (
-                arn,
-                topic.map(|mut t| {
-                    t.delivery = d;
-                    t
-                }),
-            )
-        })
-        .collect()
+            let topic = topic.map(|mut t| {
+                t.delivery = d;
+                t
+            });
+            found.insert(arn, topic);
+        }
+        found.extend(elsewhere.into_iter().zip(central));
+        found
+    }
 }

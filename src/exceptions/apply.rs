@@ -15,12 +15,16 @@ pub fn apply(mut verdict: Verdict, effect: &Effect<'_>) -> Verdict {
         Effect::Unchanged => return verdict,
         Effect::Excepted(e) => {
             verdict.status = Status::Excepted;
+            verdict.exception = Some(e.id.clone());
             format!(
                 "exception {} (owner {}, expires {})",
                 e.id, e.owner, e.expires
             )
         }
-        Effect::Expired(e) => format!("exception {} expired on {}", e.id, e.expires),
+        Effect::Expired(e) => {
+            verdict.exception = Some(e.id.clone());
+            format!("exception {} expired on {}", e.id, e.expires)
+        }
     };
     verdict.detail = if verdict.detail.is_empty() {
         note
@@ -28,4 +32,34 @@ pub fn apply(mut verdict: Verdict, effect: &Effect<'_>) -> Verdict {
         format!("{note}; {}", verdict.detail)
     };
     verdict
+}
+
+/// Applies the exceptions to every cell of one account's row, counting into `ledger`.
+/// `ou_path` is the account's lineage (root and OU ids, root first).
+pub fn apply_to_row(
+    set: &super::ExceptionSet,
+    today: time::Date,
+    ou_path: &[String],
+    row: &mut crate::outcome::AccountRow,
+    ledger: &mut super::ExceptionLedger,
+) {
+    if set.is_empty() {
+        return;
+    }
+    for (control, cells) in &mut row.controls {
+        for (region, verdict) in cells.iter_mut() {
+            let cell = super::Cell {
+                account_id: &row.account_id,
+                ou_path,
+                region,
+                control,
+                status: verdict.status,
+            };
+            let outcome = super::decide(set, &cell, today);
+            ledger.record(&outcome);
+            if outcome.effect != Effect::Unchanged {
+                *verdict = apply(verdict.clone(), &outcome.effect);
+            }
+        }
+    }
 }

@@ -28,7 +28,7 @@ mod unknown_ous;
 #[cfg(test)]
 mod tests;
 
-pub use apply::apply;
+pub use apply::{apply, apply_to_row};
 pub use error::{ExceptionsError, Problem, Which, EXCEPTION_KEYS, FILE_KEYS};
 pub use ledger::{ExceptionLedger, LedgerEntry, WARN_DAYS};
 pub use matching::{decide, Cell, Effect, Outcome};

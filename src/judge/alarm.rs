@@ -13,11 +13,7 @@ fn stat_on_metric<'a>(
     alarm: &'a AlarmFacts,
     metric: &MetricTransformation,
 ) -> Option<&'a MetricStat> {
-    let same = |s: &MetricStat| {
-        s.namespace == metric.namespace
-            && s.metric_name == metric.metric_name
-            && s.dimensions == metric.dimensions
-    };
+    let same = |s: &MetricStat| s.is(metric);
     match &alarm.metric {
         AlarmMetric::Single(stat) => same(stat).then_some(stat),
         AlarmMetric::Math(queries) => queries
@@ -30,7 +26,7 @@ fn stat_on_metric<'a>(
 /// Whether the alarm evaluates the filter's metric (same namespace, name and dimensions),
 /// directly or inside a metric-math expression.
 pub fn watches_metric(alarm: &AlarmFacts, metric: &MetricTransformation) -> bool {
-    stat_on_metric(alarm, metric).is_some()
+    alarm.watches(metric)
 }
 
 /// `Ok(())` when a single matching event can put the alarm in ALARM; otherwise why not.
@@ -190,14 +186,10 @@ pub fn usable(
     alarm_problem(alarm, metric, region, account).is_none()
 }
 
-/// SNS topics among an alarm's actions (other actions — Auto Scaling, EC2, SSM — notify nobody).
+/// SNS topics among an alarm's actions (other actions — Auto Scaling, EC2, SSM — notify
+/// nobody); a malformed SNS ARN stays, so its cell says what is wrong with it.
 pub fn sns_topics(alarm: &AlarmFacts) -> Vec<&str> {
-    alarm
-        .alarm_actions
-        .iter()
-        .filter(|a| crate::facts::parse_arn(a).is_some_and(|p| p.service == "sns"))
-        .map(String::as_str)
-        .collect()
+    alarm.sns_actions()
 }
 
 #[cfg(test)]

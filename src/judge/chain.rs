@@ -4,6 +4,9 @@
 //! The trail's own links are the same for every control but global service events, which only
 //! controls whose events come from global services need.
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use crate::controls::Control;
 use crate::facts::{
     log_group_name, normalize_log_group_arn, parse_arn, AlarmFacts, Fetched, LogGroupFacts,
@@ -15,15 +18,19 @@ use crate::verdict::{ChainResources, Reason};
 
 use super::alarm::{alarm_problem, sns_topics, AlarmProblem};
 use super::delivery::{self, Finding, Notification};
+use super::policy_eval::SourceOrg;
 use super::selectors::records_control_events;
 
 /// What the judge is told besides the facts (configuration, not AWS state).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JudgeSettings {
     /// A CloudWatch Logs delivery error counts once the last delivery is older than this.
     pub logs_delivery_max_age_secs: i64,
     /// The window the alarm histories were read over (`--alarm-history DAYS`), for details.
     pub alarm_history_days: u32,
+    /// The organization, when the sweep knows it: topic and key policies that grant on
+    /// `aws:SourceOrgID` / `aws:SourceOrgPaths` are then decided.
+    pub organization: Option<Arc<OrgContext>>,
 }
 
 impl Default for JudgeSettings {
@@ -31,7 +38,25 @@ impl Default for JudgeSettings {
         JudgeSettings {
             logs_delivery_max_age_secs: delivery::DEFAULT_LOGS_DELIVERY_MAX_AGE_HOURS as i64 * 3600,
             alarm_history_days: 0,
+            organization: None,
         }
+    }
+}
+
+/// The organization as policies name it: its id and each account's path.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrgContext {
+    /// `o-…`.
+    pub id: String,
+    /// Account id → `o-…/r-…/ou-…/` (the value of `aws:SourceOrgPaths` for that account).
+    pub paths: BTreeMap<String, String>,
+}
+
+impl OrgContext {
+    /// The organization keys of a publishing account; `None` for an account not in it.
+    pub fn source_org(&self, account: &str) -> Option<SourceOrg<'_>> {
+        let path = self.paths.get(account)?;
+        Some(SourceOrg { id: &self.id, path })
     }
 }
 
@@ -56,6 +81,32 @@ pub enum Link {
     Notification,
     ActionHistory,
     Complete,
+}
+
+impl Link {
+    /// A stable name for reports (`root_causes[].link`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Link::Trail => "trail",
+            Link::MultiRegion => "multi_region",
+            Link::Logging => "logging",
+            Link::ManagementEvents => "management_events",
+            Link::GlobalEvents => "global_events",
+            Link::CloudWatchLogs => "cloudwatch_logs",
+            Link::LogGroup => "log_group",
+            Link::LogsDelivery => "logs_delivery",
+            Link::MetricFilter => "metric_filter",
+            Link::Pattern => "pattern",
+            Link::Alarm => "alarm",
+            Link::AlarmFires => "alarm_fires",
+            Link::AlarmEnabled => "alarm_enabled",
+            Link::AlarmAction => "alarm_action",
+            Link::Subscription => "subscription",
+            Link::Notification => "notification",
+            Link::ActionHistory => "action_history",
+            Link::Complete => "complete",
+        }
+    }
 }
 
 /// How far one chain (or branch of it) got.
@@ -168,6 +219,19 @@ pub fn evaluate_trail(
     control: &Control,
     settings: &JudgeSettings,
 ) -> Outcome {
+    evaluate_trail_for(trail, account_id, control, settings, None)
+}
+
+/// [`evaluate_trail`] for the events of one `member` account: an organization trail's log
+/// group holds every account's events, so a filter that pins `$.recipientAccountId` serves the
+/// accounts it names and no other.
+pub fn evaluate_trail_for(
+    trail: &TrailFacts,
+    account_id: &str,
+    control: &Control,
+    settings: &JudgeSettings,
+    member: Option<&str>,
+) -> Outcome {
     let mut chain = ChainResources {
         trail_arn: Some(trail.arn.clone()),
         ..ChainResources::default()
@@ -183,7 +247,7 @@ pub fn evaluate_trail(
         Ok(log_group_arn) => log_group_links(
             config,
             &log_group_arn,
-            account_id,
+            (account_id, member),
             control,
             settings,
             &mut chain,
@@ -282,7 +346,7 @@ fn trail_links(
 fn log_group_links(
     c: &TrailConfig,
     arn: &str,
-    account_id: &str,
+    (account_id, member): (&str, Option<&str>),
     control: &Control,
     settings: &JudgeSettings,
     chain: &mut ChainResources,
@@ -347,9 +411,15 @@ fn log_group_links(
             )
         })
         .collect();
+    // Judged for the member's events, a filter that pins `recipientAccountId` may serve.
+    let serves_member = |f: &MetricFilterFacts| {
+        member.is_some_and(|m| {
+            crate::pattern::judge::fit_for_recipient(&f.pattern, &control.reference, m).serves()
+        })
+    };
     let serving: Vec<&MetricFilterFacts> = fits
         .iter()
-        .filter(|(_, fit)| fit.serves())
+        .filter(|(f, fit)| fit.serves() || serves_member(f))
         .map(|(f, _)| *f)
         .collect();
     if !serving.is_empty() {
@@ -362,7 +432,7 @@ fn log_group_links(
         return best(serving.into_iter().map(|f| filter_links(f, &place, chain)))
             .expect("serving is not empty");
     }
-    no_serving_filter(name, &fits, control, chain)
+    no_serving_filter(name, &fits, control, chain, member)
 }
 
 /// No filter serves the control: name the one that comes closest, or say there is none.
@@ -373,6 +443,7 @@ fn no_serving_filter(
     fits: &[(&MetricFilterFacts, std::sync::Arc<Fit>)],
     control: &Control,
     chain: &ChainResources,
+    member: Option<&str>,
 ) -> Outcome {
     let with_filter = |f: &MetricFilterFacts| {
         let mut c = chain.clone();
@@ -395,13 +466,17 @@ fn no_serving_filter(
         .filter(|(_, fit)| fit.near_miss)
         .max_by(|(a, fa), (b, fb)| fa.closeness.cmp(&fb.closeness).then(b.name.cmp(&a.name)));
     if let Some((f, fit)) = closest {
-        return Outcome::broken(
-            Link::Pattern,
-            Reason::PatternTooNarrow,
-            format!(
+        let detail = match recipient_restriction(&f.pattern, member) {
+            Some(restriction) => format!("filter {}: {restriction}", f.name),
+            None => format!(
                 "filter {} matches only some of the {}: {}",
                 f.name, control.reference.catches, fit.verdict.explanation
             ),
+        };
+        return Outcome::broken(
+            Link::Pattern,
+            Reason::PatternTooNarrow,
+            detail,
             &with_filter(f),
         );
     }
@@ -445,6 +520,25 @@ fn no_serving_filter(
         detail.push_str(&format!(" ({})", related.join("; ")));
     }
     Outcome::broken(Link::MetricFilter, Reason::NoMetricFilter, detail, chain)
+}
+
+/// For a member judged on a central log group: the sentence that says a filter counts only the
+/// events of the accounts its `recipientAccountId` comparison names, and this one is not among
+/// them.
+fn recipient_restriction(pattern: &str, member: Option<&str>) -> Option<String> {
+    let member = member?;
+    if !crate::pattern::judge::reads_recipient(pattern) {
+        return None;
+    }
+    let values = crate::pattern::judge::recipient_values(pattern);
+    Some(format!(
+        "the pattern restricts $.recipientAccountId to {}, so it does not count the events recorded for account {member}",
+        if values.is_empty() {
+            "some accounts".to_string()
+        } else {
+            values.join(", ")
+        }
+    ))
 }
 
 fn lower_first(s: &str) -> String {
@@ -656,20 +750,24 @@ fn deliverable(
             )
         }
         Some(Err(f)) => return Outcome::unknown(Link::Notification, f, &chain),
-        Some(Ok(d)) => match delivery::notification(d, topic, &alarm.arn) {
-            Notification::Deliverable => {}
-            Notification::CannotTell(found) => notes.extend(found),
-            Notification::Unknown(f) => return Outcome::unknown(Link::Notification, &f, &chain),
-            Notification::Blocked { block, detail } => {
-                chain.blocked_by = Some(block);
-                return Outcome::broken(
-                    Link::Notification,
-                    Reason::NotificationBlocked,
-                    detail,
-                    &chain,
-                );
+        Some(Ok(d)) => {
+            match delivery::notification(d, topic, &alarm.arn, publisher_org(alarm, place)) {
+                Notification::Deliverable => {}
+                Notification::CannotTell(found) => notes.extend(found),
+                Notification::Unknown(f) => {
+                    return Outcome::unknown(Link::Notification, &f, &chain)
+                }
+                Notification::Blocked { block, detail } => {
+                    chain.blocked_by = Some(block);
+                    return Outcome::broken(
+                        Link::Notification,
+                        Reason::NotificationBlocked,
+                        detail,
+                        &chain,
+                    );
+                }
             }
-        },
+        }
     }
     match place.group.alarm_history.get(&alarm.arn) {
         None => {}
@@ -695,4 +793,10 @@ fn deliverable(
         }
     }
     with_notes(Outcome::Complete { chain, detail }, &notes)
+}
+
+/// The organization keys of the account an alarm publishes for, when the organization is known.
+fn publisher_org<'a>(alarm: &AlarmFacts, place: &'a AlarmPlace<'_>) -> Option<SourceOrg<'a>> {
+    let account = parse_arn(&alarm.arn).map(|p| p.account)?;
+    place.settings.organization.as_ref()?.source_org(account)
 }

@@ -11,9 +11,7 @@ use crate::facts::{is_sns_managed_key, parse_arn, AlarmAction, TopicDelivery, Tr
 use crate::failure::CallFailure;
 use crate::verdict::NotificationBlock;
 
-use super::policy_eval::{
-    key_policy_lets_cloudwatch_use_key, topic_policy_lets_cloudwatch_publish, PolicyAnswer,
-};
+use super::policy_eval::{key_policy_for, topic_policy_for, PolicyAnswer, SourceOrg};
 
 /// How old the last delivery may be, while CloudTrail reports an error, before the log group is
 /// taken to receive nothing (`sweep.logs_delivery_max_age_hours`).
@@ -83,8 +81,14 @@ pub enum Notification {
     Unknown(CallFailure),
 }
 
-/// Judges the topic's encryption key, then its policy, for an alarm of `alarm_arn`.
-pub fn notification(delivery: &TopicDelivery, topic_arn: &str, alarm_arn: &str) -> Notification {
+/// Judges the topic's encryption key, then its policy, for an alarm of `alarm_arn` (whose
+/// account is in `org`, when the organization is known).
+pub fn notification(
+    delivery: &TopicDelivery,
+    topic_arn: &str,
+    alarm_arn: &str,
+    org: Option<SourceOrg<'_>>,
+) -> Notification {
     let alarm_account = parse_arn(alarm_arn).map(|p| p.account).unwrap_or_default();
     let mut notes = Vec::new();
     if let Some(key_id) = &delivery.kms_master_key_id {
@@ -125,7 +129,7 @@ pub fn notification(delivery: &TopicDelivery, topic_arn: &str, alarm_arn: &str) 
                 }
             }
             Some(Ok(key)) => {
-                match key_policy_lets_cloudwatch_use_key(&key.policy, &key.arn, alarm_arn, alarm_account) {
+                match key_policy_for(&key.policy, &key.arn, alarm_arn, alarm_account, org) {
                     PolicyAnswer::Allowed => {}
                     PolicyAnswer::Denied(why) => {
                         return Notification::Blocked {
@@ -149,7 +153,7 @@ pub fn notification(delivery: &TopicDelivery, topic_arn: &str, alarm_arn: &str) 
     match &delivery.policy {
         None => notes.push(format!("topic {topic_arn} reported no access policy")),
         Some(policy) => {
-            match topic_policy_lets_cloudwatch_publish(policy, topic_arn, alarm_arn, alarm_account) {
+            match topic_policy_for(policy, topic_arn, alarm_arn, alarm_account, org) {
                 PolicyAnswer::Allowed => {}
                 PolicyAnswer::Denied(why) => {
                     return Notification::Blocked {
@@ -272,14 +276,14 @@ mod tests {
             "alias/aws/sns",
             "arn:aws:kms:us-east-1:111122223333:alias/aws/sns",
         ] {
-            let n = notification(&delivery(Some(key), None), TOPIC, ALARM);
+            let n = notification(&delivery(Some(key), None), TOPIC, ALARM, None);
             assert!(
                 matches!(&n, Notification::Blocked { block: NotificationBlock::ManagedKey { .. }, detail } if detail.contains("AWS managed key")),
                 "{n:?}"
             );
         }
         assert_eq!(
-            notification(&delivery(None, None), TOPIC, ALARM),
+            notification(&delivery(None, None), TOPIC, ALARM, None),
             Notification::Deliverable
         );
     }
@@ -295,7 +299,12 @@ mod tests {
                 policy: policy.into(),
             }))
         };
-        let n = notification(&delivery(Some(key_arn), facts(root_only)), TOPIC, ALARM);
+        let n = notification(
+            &delivery(Some(key_arn), facts(root_only)),
+            TOPIC,
+            ALARM,
+            None,
+        );
         assert!(
             matches!(
                 &n,
@@ -311,7 +320,8 @@ mod tests {
             notification(
                 &delivery(Some(key_arn), facts(with_cloudwatch)),
                 TOPIC,
-                ALARM
+                ALARM,
+                None
             ),
             Notification::Deliverable
         );
@@ -321,7 +331,7 @@ mod tests {
             "no such key",
         )));
         assert!(matches!(
-            notification(&delivery(Some(key_arn), missing), TOPIC, ALARM),
+            notification(&delivery(Some(key_arn), missing), TOPIC, ALARM, None),
             Notification::Blocked { .. }
         ));
         let denied = Some(Err(CallFailure::new(
@@ -330,7 +340,7 @@ mod tests {
             "denied",
         )));
         assert!(matches!(
-            notification(&delivery(Some(key_arn), denied), TOPIC, ALARM),
+            notification(&delivery(Some(key_arn), denied), TOPIC, ALARM, None),
             Notification::Unknown(_)
         ));
     }
@@ -341,7 +351,7 @@ mod tests {
         d.policy = Some(format!(
             r#"{{"Statement":[{{"Sid":"NoPublish","Effect":"Deny","Principal":"*","Action":"sns:Publish","Resource":"{TOPIC}"}}]}}"#
         ));
-        let n = notification(&d, TOPIC, ALARM);
+        let n = notification(&d, TOPIC, ALARM, None);
         assert!(
             matches!(&n, Notification::Blocked { block: NotificationBlock::TopicPolicy, detail } if detail.contains("NoPublish")),
             "{n:?}"
@@ -350,7 +360,7 @@ mod tests {
             r#"{{"Statement":[{{"Sid":"Vpce","Effect":"Deny","Principal":"*","Action":"sns:Publish","Resource":"{TOPIC}","Condition":{{"StringNotEquals":{{"aws:SourceVpce":"vpce-1"}}}}}}]}}"#
         ));
         assert!(matches!(
-            notification(&d, TOPIC, ALARM),
+            notification(&d, TOPIC, ALARM, None),
             Notification::CannotTell(_)
         ));
     }

@@ -7,17 +7,21 @@ pub mod chain;
 pub mod delivery;
 pub mod metric_math;
 pub mod policy_eval;
+pub mod root_causes;
 pub mod selectors;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use crate::controls::Control;
-use crate::facts::{parse_arn, AccountFacts, TrailFacts};
+use crate::facts::{normalize_log_group_arn, parse_arn, AccountFacts, TrailFacts};
 use crate::verdict::{Reason, Status, Verdict};
 
-pub use chain::{best, evaluate_trail, JudgeSettings, Link, Outcome};
+pub use chain::{best, evaluate_trail, JudgeSettings, Link, OrgContext, Outcome};
+pub use root_causes::{root_causes, RootCause, RootCauseTally};
 
 /// One control's cells of an account: its verdict per region.
 pub type ControlCells = (String, BTreeMap<String, Verdict>);
@@ -29,8 +33,15 @@ pub struct OrgChain {
     pub owner_account: String,
     pub home_region: String,
     pub multi_region: bool,
-    /// Control id → how far that control's chain got.
+    /// The log group the trail delivers to (normalized ARN), when it names one.
+    pub log_group_arn: Option<String>,
+    /// Control id → how far that control's chain got, judged for every account at once.
     pub outcomes: BTreeMap<String, Outcome>,
+    /// The trail, kept to judge per member the controls of `per_member`.
+    trail: Arc<TrailFacts>,
+    /// Controls whose chain is not complete for everyone but whose log group has a filter that
+    /// pins `$.recipientAccountId`: those are judged again for each member's events.
+    per_member: BTreeSet<String>,
 }
 
 impl OrgChain {
@@ -42,10 +53,71 @@ impl OrgChain {
         self.outcomes.get(&control.id)
     }
 
-    /// Complete for `control` in every region.
+    /// How far the chain of `control` got for the events of `account`.
+    pub fn outcome_for(
+        &self,
+        control: &Control,
+        account: &str,
+        settings: &JudgeSettings,
+    ) -> Option<Cow<'_, Outcome>> {
+        let plain = self.outcome(control)?;
+        if !self.per_member.contains(&control.id) {
+            return Some(Cow::Borrowed(plain));
+        }
+        Some(Cow::Owned(chain::evaluate_trail_for(
+            &self.trail,
+            &self.owner_account,
+            control,
+            settings,
+            Some(account),
+        )))
+    }
+
+    /// The organization chain as a member's detail names it: trail, owner account, home region
+    /// and log group (one root cause for every member it breaks).
+    pub fn describe(&self) -> String {
+        format!(
+            "organization trail {} (owner account {}, home region {}, log group {})",
+            self.trail_arn,
+            self.owner_account,
+            self.home_region,
+            self.log_group_arn.as_deref().unwrap_or("none")
+        )
+    }
+
+    /// Complete for `control` in every region, for every account.
     pub fn complete_everywhere(&self, control: &Control) -> bool {
         self.multi_region && self.outcome(control).is_some_and(Outcome::is_complete)
     }
+
+    /// Complete for `control` in every region, for the events of `account`.
+    pub fn complete_everywhere_for(
+        &self,
+        control: &Control,
+        account: &str,
+        settings: &JudgeSettings,
+    ) -> bool {
+        self.multi_region
+            && self
+                .outcome_for(control, account, settings)
+                .is_some_and(|o| o.is_complete())
+    }
+}
+
+/// Whether any filter of the trail's log group pins `$.recipientAccountId`.
+fn pins_recipient(trail: &TrailFacts) -> bool {
+    let Ok(config) = &trail.config else {
+        return false;
+    };
+    let Some(Ok(group)) = &config.log_group else {
+        return false;
+    };
+    let Some(Ok(filters)) = &group.filters else {
+        return false;
+    };
+    filters
+        .iter()
+        .any(|f| crate::pattern::judge::reads_recipient(&f.pattern))
 }
 
 /// The organization chains among the management account's own trails, for each control.
@@ -61,31 +133,63 @@ pub fn org_chains(
         .iter()
         .filter_map(|t| {
             let c = t.config.as_ref().ok()?;
-            c.is_organization_trail.then(|| OrgChain {
+            if !c.is_organization_trail {
+                return None;
+            }
+            let outcomes: BTreeMap<String, Outcome> = controls
+                .iter()
+                .map(|ctl| {
+                    (
+                        ctl.id.clone(),
+                        evaluate_trail(t, &management.account_id, ctl, settings),
+                    )
+                })
+                .collect();
+            let pinned = pins_recipient(t);
+            let per_member = outcomes
+                .iter()
+                .filter(|(_, o)| pinned && !o.is_complete())
+                .map(|(id, _)| id.clone())
+                .collect();
+            Some(OrgChain {
                 trail_arn: t.arn.clone(),
                 owner_account: management.account_id.clone(),
                 home_region: t.home_region.clone(),
                 multi_region: c.is_multi_region,
-                outcomes: controls
-                    .iter()
-                    .map(|ctl| {
-                        (
-                            ctl.id.clone(),
-                            evaluate_trail(t, &management.account_id, ctl, settings),
-                        )
-                    })
-                    .collect(),
+                log_group_arn: c
+                    .log_group_arn
+                    .as_deref()
+                    .map(|a| normalize_log_group_arn(a).to_string()),
+                outcomes,
+                trail: Arc::new(t.clone()),
+                per_member,
             })
         })
         .collect()
 }
 
-/// Whether complete organization chains cover every region for every one of `controls`:
-/// then members need no trail calls.
+/// Whether complete organization chains cover every region for every one of `controls`, for
+/// every account: then members need no trail calls.
 pub fn org_covers_everything(chains: &[OrgChain], controls: &[&Control]) -> bool {
     controls
         .iter()
         .all(|ctl| chains.iter().any(|c| c.complete_everywhere(ctl)))
+}
+
+/// Whether complete organization chains cover every region for every one of `controls`, for
+/// the events of `account` (a central filter may serve only the accounts it names): then the
+/// account needs no trail calls.
+pub fn org_covers_account(
+    chains: &[OrgChain],
+    controls: &[&Control],
+    account: &str,
+    settings: &JudgeSettings,
+) -> bool {
+    controls.iter().all(|ctl| {
+        chains
+            .iter()
+            .any(|c| c.complete_everywhere_for(ctl, account, settings))
+    })
 }
 
 /// A trail that belongs to this account's own candidates (organization trails, and trails
@@ -147,6 +251,11 @@ fn judge_control(
             .collect(),
         _ => Vec::new(),
     };
+    // Each organization chain judged for this account once, not once per region.
+    let org: Vec<(&OrgChain, Cow<'_, Outcome>)> = org
+        .iter()
+        .filter_map(|c| Some((c, c.outcome_for(control, &facts.account_id, settings)?)))
+        .collect();
     columns
         .iter()
         .map(|region| {
@@ -157,7 +266,7 @@ fn judge_control(
                     format!("{region} is not enabled in this account"),
                 )
             } else {
-                judge_region(facts, org, &own, region, control)
+                judge_region(facts, &org, &own, region)
             };
             (region.clone(), verdict)
         })
@@ -166,16 +275,12 @@ fn judge_control(
 
 fn judge_region(
     facts: &AccountFacts,
-    org: &[OrgChain],
+    org: &[(&OrgChain, Cow<'_, Outcome>)],
     own: &[(&TrailFacts, Outcome)],
     region: &str,
-    control: &Control,
 ) -> Verdict {
-    let org: Vec<(&OrgChain, &Outcome)> = org
-        .iter()
-        .filter(|c| c.covers(region))
-        .filter_map(|c| Some((c, c.outcome(control)?)))
-        .collect();
+    let org: Vec<&(&OrgChain, Cow<'_, Outcome>)> =
+        org.iter().filter(|(c, _)| c.covers(region)).collect();
     if let Some((chain, outcome)) = org.iter().find(|(_, o)| o.is_complete()) {
         return Verdict::new(
             Status::Pass,
@@ -192,15 +297,7 @@ fn judge_region(
     // Candidates, each with the words that introduce it in a detail line.
     let mut candidates: Vec<(String, Outcome)> = org
         .iter()
-        .map(|(c, o)| {
-            (
-                format!(
-                    "organization trail {} (account {}): ",
-                    c.trail_arn, c.owner_account
-                ),
-                (*o).clone(),
-            )
-        })
+        .map(|(c, o)| (format!("{}: ", c.describe()), Outcome::clone(o)))
         .collect();
     match &facts.trails {
         Some(Err(f)) => candidates.push((

@@ -7,6 +7,11 @@
 //! is needed). Rather than guess, it answers `CannotTell` when the answer hinges on what it does
 //! not model: NotPrincipal, policy variables, condition keys not known for this request, and
 //! operators outside the String*, Arn*, Bool and Null families.
+//!
+//! The request carries the keys AWS sets when a service acts for an account: `aws:SourceArn`
+//! (the alarm), `aws:SourceAccount`, and, when the organization is known, `aws:SourceOrgID` and
+//! the multi-valued `aws:SourceOrgPaths` (the account's `o-…/r-…/ou-…/` path), which org-wide
+//! grants of a central topic condition on.
 
 use serde_json::{Map, Value};
 
@@ -23,6 +28,19 @@ pub enum PolicyAnswer {
 /// The principal both questions are about.
 const SERVICE: &str = "cloudwatch.amazonaws.com";
 
+/// The organization the publishing account belongs to, as org-wide grants name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SourceOrg<'a> {
+    /// `o-…`.
+    pub id: &'a str,
+    /// The account's path, `o-…/r-…/ou-…/` (the value of `aws:SourceOrgPaths`).
+    pub path: &'a str,
+}
+
+/// Keys that hold a set of values: a plain operator on them is taken value by value, and
+/// `ForAllValues:` is true of an absent key (IAM's reading).
+const MULTI_VALUED: &[&str] = &["aws:sourceorgpaths"];
+
 /// Whether the topic's access policy (GetTopicAttributes `Policy`) lets the alarm publish.
 ///
 /// A same-account alarm needs no Allow: CloudWatch publishes on the account's behalf, which is
@@ -34,8 +52,21 @@ pub fn topic_policy_lets_cloudwatch_publish(
     alarm_arn: &str,
     alarm_account: &str,
 ) -> PolicyAnswer {
+    topic_policy_for(policy_json, topic_arn, alarm_arn, alarm_account, None)
+}
+
+/// [`topic_policy_lets_cloudwatch_publish`] with the publishing account's organization, so that
+/// grants on `aws:SourceOrgID` / `aws:SourceOrgPaths` are decided rather than "cannot tell".
+pub fn topic_policy_for(
+    policy_json: &str,
+    topic_arn: &str,
+    alarm_arn: &str,
+    alarm_account: &str,
+    org: Option<SourceOrg<'_>>,
+) -> PolicyAnswer {
     let same_account = parse_arn(topic_arn).is_some_and(|t| t.account == alarm_account);
     let mut request = Request::cloudwatch("sns:Publish", topic_arn, alarm_arn, alarm_account);
+    request.with_org(org);
     // SNS's legacy key, the one the default topic policy conditions on.
     request.keys.push(("aws:sourceowner", Some(alarm_account)));
     decide(
@@ -56,7 +87,22 @@ pub fn key_policy_lets_cloudwatch_use_key(
     alarm_arn: &str,
     alarm_account: &str,
 ) -> PolicyAnswer {
-    let request = |action| Request::cloudwatch(action, key_arn, alarm_arn, alarm_account);
+    key_policy_for(policy_json, key_arn, alarm_arn, alarm_account, None)
+}
+
+/// [`key_policy_lets_cloudwatch_use_key`] with the publishing account's organization.
+pub fn key_policy_for(
+    policy_json: &str,
+    key_arn: &str,
+    alarm_arn: &str,
+    alarm_account: &str,
+    org: Option<SourceOrg<'_>>,
+) -> PolicyAnswer {
+    let request = |action| {
+        let mut r = Request::cloudwatch(action, key_arn, alarm_arn, alarm_account);
+        r.with_org(org);
+        r
+    };
     // `kms:GenerateDataKey*` is what administrators grant; it covers the call CloudWatch makes.
     let requests = [
         (request("kms:Decrypt"), "kms:Decrypt"),
@@ -141,6 +187,14 @@ impl<'a> Request<'a> {
             action,
             resource,
             keys,
+        }
+    }
+
+    /// The organization keys, when the organization is known (else they stay unknown).
+    fn with_org(&mut self, org: Option<SourceOrg<'a>>) {
+        if let Some(org) = org {
+            self.keys.push(("aws:sourceorgid", Some(org.id)));
+            self.keys.push(("aws:sourceorgpaths", Some(org.path)));
         }
     }
 
@@ -333,13 +387,20 @@ fn conditions(s: &Statement, request: &Request) -> Tri {
 /// How an operator compares a policy value with the key's value; `None`: cannot tell.
 type Compare = fn(&str, &str) -> Option<bool>;
 
-/// One `operator: {key: values}` test. On these single-valued keys `ForAnyValue:` is the plain
-/// test; `ForAllValues:` and the other operator families cannot be told.
+/// One `operator: {key: values}` test. Every key of the request holds at most one value, so a
+/// set operator is the plain test on it, but for an absent key: `ForAnyValue:` is then false and
+/// `ForAllValues:` true (IAM). `ForAllValues:` on a single-valued key and the other operator
+/// families cannot be told.
 fn condition(label: &str, operator: &str, key: &str, values: &Value, request: &Request) -> Tri {
     let lower = operator.to_ascii_lowercase();
-    let (for_any, rest) = match lower.strip_prefix("foranyvalue:") {
-        Some(rest) => (true, rest),
-        None => (false, lower.as_str()),
+    let multi = MULTI_VALUED.contains(&key.to_ascii_lowercase().as_str());
+    let (for_any, for_all, rest) = match (
+        lower.strip_prefix("foranyvalue:"),
+        lower.strip_prefix("forallvalues:"),
+    ) {
+        (Some(rest), _) => (true, false, rest),
+        (_, Some(rest)) if multi => (false, true, rest),
+        _ => (false, false, lower.as_str()),
     };
     let (if_exists, base) = match rest.strip_suffix("ifexists") {
         Some(base) => (true, base),
@@ -356,7 +417,9 @@ fn condition(label: &str, operator: &str, key: &str, values: &Value, request: &R
         "arnnotequals" | "arnnotlike" => (true, arn_like),
         "bool" => (false, |v, a| Some(v.eq_ignore_ascii_case(a))),
         // `"Null": {"k": "true"}` holds when k is absent, `"false"` when it is there.
-        "null" if !for_any && !if_exists => (false, |v, a| Some(v.eq_ignore_ascii_case(a))),
+        "null" if !for_any && !for_all && !if_exists => {
+            (false, |v, a| Some(v.eq_ignore_ascii_case(a)))
+        }
         _ => {
             let why = format!(
                 "{label} uses condition operator {operator}, which orgsweep does not evaluate"
@@ -381,7 +444,7 @@ fn condition(label: &str, operator: &str, key: &str, values: &Value, request: &R
     };
     // IAM: a missing key satisfies `...IfExists` and the negated operators, nothing else.
     let Some(actual) = actual else {
-        return (if_exists || (negated && !for_any)).into();
+        return (if_exists || for_all || (negated && !for_any)).into();
     };
     let hit = Tri::any(values.iter().map(|v| match compare(v, actual) {
         Some(b) => b.into(),
@@ -700,6 +763,104 @@ mod tests {
         for (condition, rest) in unknown.iter().zip(whys) {
             is(with_condition(condition), &format!("{why}{rest}"));
         }
+    }
+
+    const ORG: SourceOrg<'static> = SourceOrg {
+        id: "o-a1b2c3d4e5",
+        path: "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/ou-ab12-22222222/",
+    };
+
+    /// A cross-account topic with one Allow for the service under `condition`, asked with the
+    /// organization known (`org`) or not.
+    fn org_grant(condition: Value, org: Option<SourceOrg>) -> String {
+        let allow = json!([{"Sid": "OrgAlarms", "Effect": "Allow", "Principal": {"Service": CW},
+            "Action": "sns:Publish", "Resource": FOREIGN, "Condition": condition}]);
+        let policy = json!({"Version": "2012-10-17", "Statement": with_default(FOREIGN, allow)});
+        said(topic_policy_for(
+            &policy.to_string(),
+            FOREIGN,
+            ALARM,
+            ACCOUNT,
+            org,
+        ))
+    }
+
+    #[test]
+    fn org_wide_grants_are_decided_when_the_organization_is_known() {
+        let org_id = |id: &str| json!({"StringEquals": {"aws:SourceOrgID": id}});
+        is(org_grant(org_id("o-a1b2c3d4e5"), Some(ORG)), "Allowed");
+        is(org_grant(org_id("o-zzzzzzzzzz"), Some(ORG)), NO_ALLOW);
+        is(
+            org_grant(org_id("o-a1b2c3d4e5"), None),
+            "CannotTell: statement OrgAlarms depends on condition key aws:SourceOrgID",
+        );
+        let paths = |op: &str, v: &str| json!({op: {"aws:SourceOrgPaths": v}});
+        let under = "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*";
+        let elsewhere = "o-a1b2c3d4e5/r-ab12/ou-ab12-99999999/*";
+        is(
+            org_grant(paths("ForAnyValue:StringLike", under), Some(ORG)),
+            "Allowed",
+        );
+        is(
+            org_grant(paths("ForAnyValue:StringLike", elsewhere), Some(ORG)),
+            NO_ALLOW,
+        );
+        is(
+            org_grant(paths("ForAllValues:StringLike", under), Some(ORG)),
+            "Allowed",
+        );
+        is(
+            org_grant(paths("ForAllValues:StringLike", elsewhere), Some(ORG)),
+            NO_ALLOW,
+        );
+        is(org_grant(paths("StringLike", under), Some(ORG)), "Allowed");
+        // Both keys at once (AND), and with the account as well.
+        let both = json!({"StringEquals": {"aws:SourceOrgID": "o-a1b2c3d4e5",
+            "aws:SourceAccount": ACCOUNT}, "ForAnyValue:StringLike": {"aws:SourceOrgPaths": under}});
+        is(org_grant(both, Some(ORG)), "Allowed");
+        let wrong_account = json!({"StringEquals": {"aws:SourceOrgID": "o-a1b2c3d4e5",
+            "aws:SourceAccount": "777788889999"}});
+        is(org_grant(wrong_account, Some(ORG)), NO_ALLOW);
+    }
+
+    #[test]
+    fn org_guards_in_a_deny_spare_the_organization() {
+        let deny = json!([{"Sid": "OutsideOrg", "Effect": "Deny", "Principal": "*",
+            "Action": "sns:Publish", "Resource": TOPIC,
+            "Condition": {"StringNotEquals": {"aws:SourceOrgID": "o-a1b2c3d4e5"}}}]);
+        let policy = json!({"Statement": with_default(TOPIC, deny)}).to_string();
+        let ask = |org| said(topic_policy_for(&policy, TOPIC, ALARM, ACCOUNT, org));
+        is(ask(Some(ORG)), "Allowed");
+        let other = SourceOrg {
+            id: "o-other",
+            path: "o-other/r-1/",
+        };
+        is(ask(Some(other)), "Denied: statement OutsideOrg denies");
+        is(ask(None), "CannotTell: statement OutsideOrg depends on");
+    }
+
+    #[test]
+    fn key_policies_read_the_organization_keys_too() {
+        let grant = json!([{"Effect": "Allow", "Principal": {"Service": CW},
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceOrgID": "o-a1b2c3d4e5"}}}]);
+        let policy = json!({"Statement": grant}).to_string();
+        let ask = |org| said(key_policy_for(&policy, KEY, ALARM, ACCOUNT, org));
+        is(ask(Some(ORG)), "Allowed");
+        is(ask(None), "CannotTell");
+    }
+
+    #[test]
+    fn set_operators_on_an_absent_multi_valued_key_follow_iam() {
+        let request = Request {
+            action: "sns:Publish",
+            resource: TOPIC,
+            keys: vec![("aws:sourceorgpaths", None)],
+        };
+        let test = |op: &str| condition("s", op, "aws:SourceOrgPaths", &json!("o-1/*"), &request);
+        assert_eq!(test("ForAllValues:StringLike"), Tri::Yes);
+        assert_eq!(test("ForAnyValue:StringLike"), Tri::No);
+        assert_eq!(test("StringLike"), Tri::No);
     }
 
     #[test]

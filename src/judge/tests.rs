@@ -900,3 +900,236 @@ fn selectors_are_judged_per_control() {
     // Root usage has no filter here; what matters is that the selectors did not stop it.
     assert_eq!(cells(&v[2].1), all("FAIL", "NO_METRIC_FILTER"));
 }
+
+/// A second member of the organization.
+const OTHER: &str = "444455556666";
+
+/// The management account with an organization trail whose only filter is the CIS pattern
+/// with `extra` conjoined.
+fn management_with_central_filter(extra: &str) -> AccountFacts {
+    let mut management = management_with_org_trail(true);
+    let trails = management.trails.as_mut().unwrap().as_mut().unwrap();
+    first_filter(&mut trails[0]).pattern = format!(
+        "{{ ($.eventName = ConsoleLogin) && ($.errorMessage = \"Failed authentication\") && {extra} }}"
+    );
+    management
+}
+
+#[test]
+fn a_central_filter_pinned_on_recipient_accounts_covers_only_those() {
+    let management = management_with_central_filter(&format!(
+        "(($.recipientAccountId = \"{ACCT}\") || ($.recipientAccountId = \"{MGMT}\"))"
+    ));
+    let org = org_chains(&management);
+    // Not complete for everyone, so members are judged one by one.
+    assert!(!org_covers_everything(&org));
+    let settings = JudgeSettings::default();
+    assert!(org_covers_account(&org, &[console()], ACCT, &settings));
+    assert!(!org_covers_account(&org, &[console()], OTHER, &settings));
+
+    let named = judge_account(&account(ACCT, vec![]), &org, &regions());
+    assert_eq!(cells(&named), all("PASS", "COVERED_BY_ORG_TRAIL"));
+    assert_eq!(
+        cells(&judge_account(&management, &org, &regions())),
+        all("PASS", "COVERED_BY_ORG_TRAIL")
+    );
+    let other = judge_account(&account(OTHER, vec![]), &org, &regions());
+    assert_eq!(cells(&other), all("FAIL", "PATTERN_TOO_NARROW"));
+    let detail = &other["eu-west-1"].detail;
+    assert!(detail.starts_with("organization trail"), "{detail}");
+    assert!(
+        detail.contains("$.recipientAccountId")
+            && detail.contains(ACCT)
+            && detail.contains(&format!("account {OTHER}")),
+        "{detail}"
+    );
+    // A member's own complete chain still passes.
+    let own = judge_account(&account(OTHER, vec![trail(OTHER, "own")]), &org, &regions());
+    assert_eq!(cells(&own), all("PASS", "COMPLIANT"));
+}
+
+#[test]
+fn a_central_filter_pinned_on_the_callers_account_stays_too_narrow() {
+    // userIdentity.accountId is the caller's account, not the one the event is recorded for.
+    let management =
+        management_with_central_filter(&format!("($.userIdentity.accountId = \"{ACCT}\")"));
+    let org = org_chains(&management);
+    for member in [ACCT, OTHER] {
+        let v = judge_account(&account(member, vec![]), &org, &regions());
+        assert_eq!(cells(&v), all("FAIL", "PATTERN_TOO_NARROW"), "{member}");
+    }
+}
+
+#[test]
+fn a_broken_organization_chain_is_named_with_owner_region_and_log_group() {
+    let org = org_chains(&management_with_org_trail(false));
+    let v = judge_account(&account(ACCT, vec![]), &org, &regions());
+    let detail = &v["eu-west-1"].detail;
+    for part in [
+        format!("owner account {MGMT}"),
+        format!("home region {HOME}"),
+        format!("log group {}", group_arn(MGMT)),
+    ] {
+        assert!(detail.contains(&part), "{part} not in {detail}");
+    }
+}
+
+/// The management account's organization chain, its alarm notifying a topic of the `audit`
+/// account with `policy` and one subscription (`arn` as its subscription ARN).
+fn org_chain_to_audit_topic(policy: String, subscription: &str) -> AccountFacts {
+    let mut management = management_with_org_trail(true);
+    let trails = management.trails.as_mut().unwrap().as_mut().unwrap();
+    let t = &mut trails[0];
+    let topic = topic_arn(OTHER);
+    first_alarm(t).alarm_actions = vec![topic.clone()];
+    let mut facts = confirmed(OTHER);
+    facts.subscriptions[0].arn = subscription.into();
+    facts.delivery.as_mut().unwrap().as_mut().unwrap().policy = Some(policy);
+    group(t).topics = [(topic, Ok(facts))].into_iter().collect();
+    management
+}
+
+fn audit_policy(extra: &str) -> String {
+    let topic = topic_arn(OTHER);
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"__default_statement_ID","Effect":"Allow","Principal":{{"AWS":"*"}},"Action":["SNS:Publish","SNS:Subscribe"],"Resource":"{topic}","Condition":{{"StringEquals":{{"AWS:SourceOwner":"{OTHER}"}}}}}}{extra}]}}"#
+    )
+}
+
+fn with_org(settings: JudgeSettings) -> JudgeSettings {
+    JudgeSettings {
+        organization: Some(std::sync::Arc::new(OrgContext {
+            id: "o-a1b2c3d4e5".into(),
+            paths: [
+                (MGMT.to_string(), "o-a1b2c3d4e5/r-ab12/".to_string()),
+                (
+                    ACCT.to_string(),
+                    "o-a1b2c3d4e5/r-ab12/ou-ab12-1/".to_string(),
+                ),
+            ]
+            .into_iter()
+            .collect(),
+        })),
+        ..settings
+    }
+}
+
+#[test]
+fn a_topic_in_another_account_needs_a_grant_for_the_alarms_account() {
+    let confirmed_arn = format!("{}:0b1c", topic_arn(OTHER));
+    let judge = |policy: String, settings: &JudgeSettings| {
+        let management = org_chain_to_audit_topic(policy, &confirmed_arn);
+        let org = super::org_chains(&management, &[console()], settings);
+        super::judge_account(
+            &account(ACCT, vec![]),
+            &org,
+            &regions(),
+            &[console()],
+            settings,
+        )
+        .remove(0)
+        .1
+    };
+    let plain = JudgeSettings::default();
+    let v = judge(audit_policy(""), &plain);
+    assert_eq!(cells(&v), all("FAIL", "NOTIFICATION_BLOCKED"));
+    let for_account = format!(
+        r#",{{"Effect":"Allow","Principal":{{"Service":"cloudwatch.amazonaws.com"}},"Action":"sns:Publish","Resource":"*","Condition":{{"StringEquals":{{"aws:SourceAccount":"{MGMT}"}}}}}}"#
+    );
+    assert_eq!(
+        cells(&judge(audit_policy(&for_account), &plain)),
+        all("PASS", "COVERED_BY_ORG_TRAIL")
+    );
+    let org_wide = r#",{"Effect":"Allow","Principal":{"Service":"cloudwatch.amazonaws.com"},"Action":"sns:Publish","Resource":"*","Condition":{"StringEquals":{"aws:SourceOrgID":"o-a1b2c3d4e5"}}}"#;
+    let v = judge(audit_policy(org_wide), &with_org(plain.clone()));
+    assert_eq!(cells(&v), all("PASS", "COVERED_BY_ORG_TRAIL"));
+    // Without the organization it cannot be told: complete, with a note saying so.
+    let v = judge(audit_policy(org_wide), &plain);
+    assert_eq!(cells(&v), all("PASS", "COVERED_BY_ORG_TRAIL"));
+    assert!(v["us-east-1"].detail.contains("aws:SourceOrgID"));
+    let other_org = org_wide.replace("o-a1b2c3d4e5", "o-zzzzzzzzzz");
+    let v = judge(audit_policy(&other_org), &with_org(plain.clone()));
+    assert_eq!(cells(&v), all("FAIL", "NOTIFICATION_BLOCKED"));
+    // A topic policy that is not JSON: cannot tell, with the parse error, never a panic.
+    let v = judge("{\"Statement\": [".into(), &with_org(plain));
+    assert_eq!(cells(&v), all("PASS", "COVERED_BY_ORG_TRAIL"));
+    assert!(v["us-east-1"].detail.contains("not valid JSON"));
+}
+
+#[test]
+fn a_central_topic_with_only_a_pending_subscription_does_not_count() {
+    let org_wide = r#",{"Effect":"Allow","Principal":{"Service":"cloudwatch.amazonaws.com"},"Action":"sns:Publish","Resource":"*","Condition":{"StringEquals":{"aws:SourceOrgID":"o-a1b2c3d4e5"}}}"#;
+    let management = org_chain_to_audit_topic(audit_policy(org_wide), "PendingConfirmation");
+    let settings = with_org(JudgeSettings::default());
+    let org = super::org_chains(&management, &[console()], &settings);
+    let v = super::judge_account(
+        &account(ACCT, vec![]),
+        &org,
+        &regions(),
+        &[console()],
+        &settings,
+    )
+    .remove(0)
+    .1;
+    assert_eq!(cells(&v), all("FAIL", "NO_CONFIRMED_SUBSCRIPTION"));
+    assert!(v["us-east-1"].detail.contains(&topic_arn(OTHER)));
+}
+
+#[test]
+fn a_broken_organization_chain_is_one_root_cause_for_every_member_it_breaks() {
+    let management = management_with_org_trail(false);
+    let org = org_chains(&management);
+    let judged = |facts: &AccountFacts| {
+        super::judge_account(
+            facts,
+            &org,
+            &regions(),
+            &[console()],
+            &JudgeSettings::default(),
+        )
+    };
+    let rows = [
+        (ACCT, judged(&account(ACCT, vec![]))),
+        (OTHER, judged(&account(OTHER, vec![]))),
+        // Its own complete chain: not affected.
+        (
+            "555566667777",
+            judged(&account("555566667777", vec![trail("555566667777", "own")])),
+        ),
+        (MGMT, judged(&management)),
+    ];
+    let causes = root_causes(&org, rows.iter().map(|(a, c)| (*a, c.as_slice())));
+    assert_eq!(causes.len(), 1, "{causes:?}");
+    let cause = &causes[0];
+    assert_eq!(cause.control, console().id);
+    assert_eq!(cause.owner_account, MGMT);
+    assert_eq!(cause.link, "alarm_enabled");
+    assert_eq!(cause.reason, "ALARM_ACTIONS_DISABLED");
+    assert_eq!(cause.accounts_affected, 3);
+    assert_eq!(cause.home_region, HOME);
+    assert_eq!(
+        cause.log_group_arn.as_deref(),
+        Some(group_arn(MGMT).as_str())
+    );
+    let json = serde_json::to_value(cause).unwrap();
+    for key in [
+        "control",
+        "owner_account",
+        "link",
+        "reason",
+        "accounts_affected",
+    ] {
+        assert!(json.get(key).is_some(), "{key}");
+    }
+    // A complete organization chain is no cause at all.
+    let complete = org_chains(&management_with_org_trail(true));
+    let rows = [(
+        ACCT,
+        judge_account(&account(ACCT, vec![]), &complete, &regions()),
+    )];
+    let rows: Vec<(&str, Vec<ControlCells>)> = rows
+        .into_iter()
+        .map(|(a, cells)| (a, vec![(console().id.clone(), cells)]))
+        .collect();
+    assert!(root_causes(&complete, rows.iter().map(|(a, c)| (*a, c.as_slice()))).is_empty());
+}

@@ -250,3 +250,119 @@ pub fn cases_caught(p: &Expr, q: &Expr, model: &RecordModel) -> usize {
         })
         .count()
 }
+
+/// The field of a CloudTrail record that names the account the event was recorded for
+/// (`recipientAccountId`): an organization trail's log group holds every account's events, and a
+/// central filter that pins this field serves only the accounts it names. (`userIdentity.
+/// accountId` is the caller's account, which differs from the recipient in cross-account calls,
+/// so a pin on it is no such restriction: it stays a narrowing condition.)
+pub const RECIPIENT_FIELD: &str = "recipientAccountId";
+
+/// Whether a JSON pattern compares the top-level `recipientAccountId`: only then does the
+/// account matter to its verdict (and is it judged, and cached, per account).
+pub fn reads_recipient(text: &str) -> bool {
+    if !text.contains(RECIPIENT_FIELD) {
+        return false;
+    }
+    let Ok(p) = super::parse::parse(text) else {
+        return false;
+    };
+    let Body::Json(e) = &p.body else {
+        return false;
+    };
+    let mut found = false;
+    e.for_each_cmp(&mut |c| found |= is_recipient(&c.sel));
+    found
+}
+
+fn is_recipient(sel: &Selector) -> bool {
+    matches!(sel.steps.as_slice(), [Step::Key(k)] if k == RECIPIENT_FIELD)
+}
+
+/// The values a pattern compares `recipientAccountId` with, as written (for a detail line).
+pub fn recipient_values(text: &str) -> Vec<String> {
+    let Ok(p) = super::parse::parse(text) else {
+        return Vec::new();
+    };
+    let Body::Json(e) = &p.body else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    e.for_each_cmp(&mut |c| {
+        if is_recipient(&c.sel) {
+            if let Test::Op(op, v) = &c.test {
+                let v = match v {
+                    Value::Str(g) => format!(
+                        "{}{}{}",
+                        if g.lead { "*" } else { "" },
+                        g.text,
+                        if g.trail { "*" } else { "" }
+                    ),
+                    Value::Num(n) => n.to_string(),
+                    Value::Regex(re) => format!("%{}%", re.src),
+                };
+                let shown = if *op == Op::Eq {
+                    v
+                } else {
+                    format!("{} {v}", op.as_str())
+                };
+                if !found.contains(&shown) {
+                    found.push(shown);
+                }
+            }
+        }
+    });
+    found
+}
+
+/// The reference restricted to the events recorded for `account`: the reference conjoined with
+/// `$.recipientAccountId = "<account>"`. A central filter serves a member when it catches every
+/// event of this reference.
+pub fn reference_for_recipient(r: &Reference, account: &str) -> Option<Reference> {
+    let Body::Json(q) = &r.pattern.body else {
+        return None;
+    };
+    let pin = super::parse::parse(&format!("{{ $.{RECIPIENT_FIELD} = \"{account}\" }}")).ok()?;
+    let Body::Json(pin) = pin.body else {
+        return None;
+    };
+    let joined = match q.clone() {
+        Expr::And(mut xs) => {
+            xs.push(pin);
+            Expr::And(xs)
+        }
+        other => Expr::And(vec![other, pin]),
+    };
+    // Printed and parsed back, so the pattern's pre-checks are built as for any pattern.
+    let pattern = super::parse::parse(
+        &Pattern {
+            body: Body::Json(joined),
+            prefilter: Vec::new(),
+            top_keys: Vec::new(),
+            read_all: false,
+        }
+        .to_string(),
+    )
+    .ok()?;
+    Some(Reference {
+        control: format!("{}@{RECIPIENT_FIELD}={account}", r.control),
+        pattern,
+        texts: Vec::new(),
+        catches: format!("{} recorded for account {account}", r.catches),
+        noise: r.noise.clone(),
+    })
+}
+
+/// The [`Fit`](super::Fit) of a pattern for the events recorded for `account`, cached per
+/// (control, account, pattern); a pattern that does not read `recipientAccountId` is the same
+/// for every account, and gets the plain cached fit.
+pub fn fit_for_recipient(text: &str, r: &Reference, account: &str) -> std::sync::Arc<super::Fit> {
+    static CACHE: super::TextCache<super::Fit> = std::sync::OnceLock::new();
+    if !reads_recipient(text) {
+        return super::fit_cached(text, r);
+    }
+    match reference_for_recipient(r, account) {
+        Some(member) => super::cached(&CACHE, text, &member, || super::fit(text, &member)),
+        None => super::fit_cached(text, r),
+    }
+}

@@ -45,6 +45,7 @@ pub fn step(
     let (region, summary, commands) = match reason {
         Reason::LogsDeliveryFailing => logs_delivery(account, partition, chain)?,
         Reason::NotificationBlocked => notification(account, chain)?,
+        Reason::NoConfirmedSubscription => subscription(chain)?,
         Reason::AlarmActionFailing => alarm_actions(chain)?,
         _ => return None,
     };
@@ -134,10 +135,49 @@ fn logs_delivery(account: &str, partition: &str, chain: &ChainResources) -> Opti
     Some((home, summary, commands))
 }
 
+/// The topic of the chain when it is in another account than the alarm: orgsweep does not
+/// write there (the topic is someone else's, often the Audit account's), so its fixes are manual
+/// steps run in the topic's account.
+pub fn cross_account_topic(chain: &ChainResources) -> Option<&str> {
+    let topic = chain.topic_arn.as_deref()?;
+    let alarm = parse_arn(chain.alarm_arn.as_deref()?)?;
+    (parse_arn(topic)?.account != alarm.account).then_some(topic)
+}
+
+/// A topic of another account with no confirmed subscriber: subscribe someone there.
+fn subscription(chain: &ChainResources) -> Option<Parts> {
+    let topic = cross_account_topic(chain)?;
+    let p = parse_arn(topic)?;
+    let region = p.region.to_string();
+    let t = sh(topic);
+    Some((
+        region.clone(),
+        format!(
+            "topic {topic} of account {} has no confirmed subscription: subscribe the security team there (replace              ADDRESS), confirm from the message AWS sends, then check that the subscription is confirmed",
+            p.account
+        ),
+        vec![
+            format!(
+                "aws sns subscribe --topic-arn {t} --protocol email --notification-endpoint ADDRESS --region {region}"
+            ),
+            format!(
+                "aws sns list-subscriptions-by-topic --topic-arn {t} --query 'Subscriptions[].SubscriptionArn' --region {region}"
+            ),
+        ],
+    ))
+}
+
 fn notification(account: &str, chain: &ChainResources) -> Option<Parts> {
     let topic = chain.topic_arn.as_deref()?;
     let region = parse_arn(topic)?.region.to_string();
     let partition = parse_arn(topic)?.partition.to_string();
+    // The statement allows the alarms' account to publish, not the topic's.
+    let publisher = chain
+        .alarm_arn
+        .as_deref()
+        .and_then(parse_arn)
+        .map(|p| p.account.to_string())
+        .unwrap_or_else(|| account.to_string());
     let t = sh(topic);
     let (summary, commands) = match chain.blocked_by.as_ref()? {
         NotificationBlock::ManagedKey { key } => {
@@ -194,12 +234,32 @@ fn notification(account: &str, chain: &ChainResources) -> Option<Parts> {
                 ],
             )
         }
+        NotificationBlock::TopicPolicy if cross_account_topic(chain).is_some() => {
+            let statement = policy_statement(topic, &publisher).to_string();
+            (
+                format!(
+                    "topic {topic} belongs to account {account} and its policy does not let CloudWatch publish for the                      alarms of account {publisher}: run these in account {account} to add a statement that does                      (if the finding names a Deny statement, remove or narrow it in topic-policy.json too)"
+                ),
+                vec![
+                    format!(
+                        "aws sns get-topic-attributes --topic-arn {t} --query Attributes.Policy --output text --region {region} > topic-policy.json"
+                    ),
+                    format!(
+                        "jq --argjson s {} '.Statement = ([.Statement] | flatten) + [$s]' topic-policy.json > topic-policy.new.json",
+                        sh(&statement)
+                    ),
+                    format!(
+                        "aws sns set-topic-attributes --topic-arn {t} --attribute-name Policy --attribute-value file://topic-policy.new.json --region {region}"
+                    ),
+                ],
+            )
+        }
         NotificationBlock::TopicPolicy => (
             format!(
                 "the policy of topic {topic} keeps CloudWatch from publishing (the finding names the statement): in \
                  topic-policy.json, between the two commands, remove or narrow that statement and, for a topic of \
                  another account, add one that allows the alarms' account, such as {}",
-                policy_statement(topic, account)
+                policy_statement(topic, &publisher)
             ),
             vec![
                 format!(
@@ -314,6 +374,64 @@ mod tests {
         let s = step(Reason::NotificationBlocked, ACCT, "aws", &c, vec![]).unwrap();
         assert!(s.commands[1].contains("--attribute-name Policy"));
         assert!(s.trail_arn.is_none());
+    }
+
+    const AUDIT_TOPIC: &str =
+        "arn:aws:sns:eu-west-1:444455556666:aws-accelerator-HighNotifications";
+
+    #[test]
+    fn a_cross_account_topic_policy_is_fixed_in_the_topics_account_for_the_alarms_account() {
+        let mut c = chain();
+        c.topic_arn = Some(AUDIT_TOPIC.into());
+        c.blocked_by = Some(NotificationBlock::TopicPolicy);
+        let s = step(
+            Reason::NotificationBlocked,
+            "444455556666",
+            "aws",
+            &c,
+            vec![],
+        )
+        .unwrap();
+        assert_eq!(s.account_id, "444455556666");
+        assert_eq!(s.region, "eu-west-1");
+        assert!(
+            s.summary.contains(&format!("alarms of account {ACCT}")),
+            "{}",
+            s.summary
+        );
+        assert!(
+            s.commands[1].contains(&format!("\"AWS:SourceAccount\":\"{ACCT}\"")),
+            "{}",
+            s.commands[1]
+        );
+        assert!(s.commands[2].contains("file://topic-policy.new.json"));
+    }
+
+    #[test]
+    fn a_cross_account_topic_without_a_subscriber_gets_a_subscribe_step() {
+        let mut c = chain();
+        c.topic_arn = Some(AUDIT_TOPIC.into());
+        let s = step(
+            Reason::NoConfirmedSubscription,
+            "444455556666",
+            "aws",
+            &c,
+            vec![],
+        )
+        .unwrap();
+        assert!(s.commands[0].starts_with(&format!(
+            "aws sns subscribe --topic-arn {AUDIT_TOPIC} --protocol email"
+        )));
+        assert!(s.summary.contains("444455556666"));
+        // The alarm's own topic is orgsweep's to plan, not a manual step.
+        assert!(step(
+            Reason::NoConfirmedSubscription,
+            ACCT,
+            "aws",
+            &chain(),
+            vec![]
+        )
+        .is_none());
     }
 
     #[test]

@@ -87,6 +87,17 @@ pub struct Plan {
     pub targets: Vec<TargetPlan>,
     pub manual_steps: Vec<ManualStep>,
     pub unplanned: Vec<Unplanned>,
+    /// FAIL cells left out because an exception accepts them, per exception.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excepted: Vec<ExceptedCells>,
+}
+
+/// How many FAIL cells one exception kept out of the plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExceptedCells {
+    pub exception: String,
+    pub cells: usize,
 }
 
 impl Plan {

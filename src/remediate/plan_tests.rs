@@ -154,6 +154,7 @@ pub fn sample_plan() -> Plan {
             }],
         )],
         unplanned: vec![],
+        excepted: Vec::new(),
     }
 }
 

@@ -73,6 +73,19 @@ pub fn render(plan: &Plan) -> String {
         "Remediation plan ({org}management account {}, made {})",
         plan.management_account_id, plan.created_at
     );
+    if !plan.excepted.is_empty() {
+        let cells: usize = plan.excepted.iter().map(|e| e.cells).sum();
+        let by: Vec<String> = plan
+            .excepted
+            .iter()
+            .map(|e| format!("{} ({})", e.exception, e.cells))
+            .collect();
+        let _ = writeln!(
+            out,
+            "Left out {cells} excepted cell(s), accepted by exception(s) {}.",
+            by.join(", ")
+        );
+    }
     if with_actions.is_empty() {
         let _ = writeln!(out, "\nNothing to do: no action is needed.");
     } else {

@@ -52,6 +52,7 @@ type ManualKey = (String, Reason, Option<String>);
 fn delivery_subject(reason: Reason, chain: &ChainResources) -> Option<&str> {
     match reason {
         Reason::NotificationBlocked => chain.topic_arn.as_deref(),
+        Reason::NoConfirmedSubscription => delivery_steps::cross_account_topic(chain),
         Reason::AlarmActionFailing => chain.alarm_arn.as_deref(),
         _ => None,
     }
@@ -96,7 +97,14 @@ pub fn skeleton(accounts: &[AccountCells<'_>], org_trails: &BTreeSet<String>) ->
                         region,
                         verdict.detail.clone(),
                     ),
-                    Status::Fail if REMEDIABLE.contains(&verdict.reason) => {
+                    // A topic of another account is not orgsweep's to write: a manual step
+                    // there (below), never an action in an account it did not plan for.
+                    Status::Fail
+                        if REMEDIABLE.contains(&verdict.reason)
+                            && !(verdict.reason == Reason::NoConfirmedSubscription
+                                && delivery_steps::cross_account_topic(&verdict.chain)
+                                    .is_some()) =>
+                    {
                         let target = verdict
                             .chain
                             .log_group_arn
@@ -214,4 +222,84 @@ fn new_target(
         incomplete: Vec::new(),
         notes: Vec::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verdict::Verdict;
+
+    const MGMT: &str = "123456789012";
+    const AUDIT: &str = "444455556666";
+    const ORG_TRAIL: &str = "arn:aws:cloudtrail:us-east-1:123456789012:trail/org";
+    const ORG_GROUP: &str =
+        "arn:aws:logs:us-east-1:123456789012:log-group:aws-controltower/CloudTrailLogs-a1b2";
+
+    fn cells(reason: Reason, topic_account: &str) -> Vec<ControlCells> {
+        let v = Verdict::new(Status::Fail, reason, "x").with_chain(ChainResources {
+            trail_arn: Some(ORG_TRAIL.into()),
+            log_group_arn: Some(ORG_GROUP.into()),
+            alarm_arn: Some(format!("arn:aws:cloudwatch:us-east-1:{MGMT}:alarm:a")),
+            topic_arn: Some(format!("arn:aws:sns:us-east-1:{topic_account}:alerts")),
+            ..Default::default()
+        });
+        vec![(
+            "console-auth-failures".into(),
+            [("us-east-1".to_string(), v)].into_iter().collect(),
+        )]
+    }
+
+    fn plan(reason: Reason, topic_account: &str, members: &[&str]) -> Skeleton {
+        let rows: Vec<(String, Vec<ControlCells>)> = members
+            .iter()
+            .map(|m| (m.to_string(), cells(reason, topic_account)))
+            .collect();
+        let accounts: Vec<AccountCells> = rows
+            .iter()
+            .map(|(id, c)| AccountCells {
+                account_id: id,
+                partition: "aws",
+                controls: c,
+            })
+            .collect();
+        skeleton(&accounts, &[ORG_TRAIL.to_string()].into_iter().collect())
+    }
+
+    #[test]
+    fn an_organization_chain_is_planned_once_in_the_management_account() {
+        let s = plan(
+            Reason::NoAlarm,
+            MGMT,
+            &["111111111111", "222222222222", MGMT],
+        );
+        assert_eq!(s.targets.len(), 1);
+        let t = &s.targets[0];
+        assert_eq!(
+            (t.account_id.as_str(), t.region.as_str()),
+            (MGMT, "us-east-1")
+        );
+        assert_eq!(t.log_group_arn, ORG_GROUP);
+        assert!(t.organization_trail);
+        assert_eq!(t.cells.len(), 3);
+        assert!(s.manual_steps.is_empty());
+    }
+
+    #[test]
+    fn a_central_topic_without_a_subscriber_is_one_manual_step_in_its_account() {
+        let s = plan(
+            Reason::NoConfirmedSubscription,
+            AUDIT,
+            &["111111111111", "222222222222"],
+        );
+        assert!(s.targets.is_empty(), "{:?}", s.targets);
+        assert_eq!(s.manual_steps.len(), 1);
+        let step = &s.manual_steps[0];
+        assert_eq!(step.account_id, AUDIT);
+        assert!(step.commands[0].starts_with("aws sns subscribe"));
+        assert_eq!(step.cells.len(), 2);
+        // The alarm account's own topic stays orgsweep's to plan.
+        let s = plan(Reason::NoConfirmedSubscription, MGMT, &["111111111111"]);
+        assert_eq!(s.targets.len(), 1);
+        assert!(s.manual_steps.is_empty());
+    }
 }

@@ -163,6 +163,39 @@ pub fn render(summary: &Summary, worst: &WorstAccounts, dir: &Path) -> String {
             let _ = writeln!(out, "  {id}  {name:<30} {bad:>3} cells  first: {reason}");
         }
     }
+    let attention: Vec<String> = summary
+        .exceptions
+        .iter()
+        .filter(|e| e.needs_attention())
+        .map(|e| {
+            if e.expired {
+                format!("{} (owner {}) expired on {}", e.id, e.owner, e.expires)
+            } else {
+                format!("{} (owner {}) expires on {}", e.id, e.owner, e.expires)
+            }
+        })
+        .collect();
+    if !summary.exceptions.is_empty() {
+        let excepted = summary.statuses.get("EXCEPTED").copied().unwrap_or(0);
+        let unused = summary.exceptions.iter().filter(|e| e.unused).count();
+        let _ = writeln!(
+            out,
+            "exceptions: {} excepted by {}{}",
+            plural(excepted, "cell"),
+            plural(summary.exceptions.len(), "exception"),
+            if unused > 0 {
+                format!(", {unused} unused")
+            } else {
+                String::new()
+            }
+        );
+        for a in &attention {
+            let _ = writeln!(out, "  warning: exception {a}");
+        }
+    }
+    for w in &summary.warnings {
+        let _ = writeln!(out, "warning: {w}");
+    }
     let _ = writeln!(
         out,
         "API calls: {} ({:.1} per account, {} retries)",

@@ -47,8 +47,70 @@ pub struct Summary {
     /// and checked, what it did not check and why, and the headline.
     #[serde(default)]
     pub accounts: AccountCounts,
+    /// The exceptions of `--exceptions`, in file order, with what the run made of each.
+    #[serde(default)]
+    pub exceptions: Vec<ExceptionEntry>,
+    /// What the user should know but that did not stop the run (an exceptions file naming an
+    /// OU the organization does not have).
+    #[serde(default)]
+    pub warnings: Vec<String>,
+    /// Broken organization chains, each once, with how many accounts each breaks.
+    #[serde(default)]
+    pub root_causes: Vec<RootCauseEntry>,
     /// With `--compare`: what changed since the earlier run (counts per change type, notes).
     pub changes: Option<super::changes::ChangeSummary>,
+}
+
+/// One exception's line: `{id, owner, expires, cells, expired, unused}` (and the days left,
+/// for the warnings of the page and the closing screen).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ExceptionEntry {
+    pub id: String,
+    pub owner: String,
+    /// The last day it holds (UTC), `YYYY-MM-DD`.
+    pub expires: String,
+    /// Cells it turned from FAIL into EXCEPTED.
+    pub cells: usize,
+    pub expired: bool,
+    /// It covered no FAIL cell of the run.
+    pub unused: bool,
+    /// Days from the run's day to its last day; negative once expired.
+    pub days_left: i64,
+}
+
+impl ExceptionEntry {
+    /// Expired, or expires within 30 days: warned about.
+    pub fn needs_attention(&self) -> bool {
+        self.days_left <= crate::exceptions::WARN_DAYS
+    }
+}
+
+/// One broken organization chain for one control (`judge::RootCause`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RootCauseEntry {
+    pub control: String,
+    pub owner_account: String,
+    pub link: String,
+    pub reason: String,
+    pub accounts_affected: usize,
+    pub trail_arn: String,
+    pub home_region: String,
+    pub log_group_arn: Option<String>,
+}
+
+impl From<crate::judge::RootCause> for RootCauseEntry {
+    fn from(r: crate::judge::RootCause) -> Self {
+        RootCauseEntry {
+            control: r.control,
+            owner_account: r.owner_account,
+            link: r.link,
+            reason: r.reason,
+            accounts_affected: r.accounts_affected,
+            trail_arn: r.trail_arn,
+            home_region: r.home_region,
+            log_group_arn: r.log_group_arn,
+        }
+    }
 }
 
 /// The accounts, counted one way for the summary, the page and the closing screen.

@@ -14,7 +14,8 @@ use crate::report::{ReportWriter, Summary};
 use crate::sweep::{self, progress, Session, SweepRequest};
 use crate::verdict::Status;
 
-use super::{RunError, Stop};
+use super::{Excepting, RunError, Stop};
+use crate::judge::RootCauseTally;
 
 /// A finished (or interrupted) check: how it ended and what the closing screen shows.
 pub struct Checked {
@@ -121,6 +122,12 @@ pub async fn sweep_to_files(
         accounts: account_counts(session, check, excluded),
         ..Summary::default()
     };
+    let mut excepting = Excepting::new(session.exceptions.clone());
+    summary.warnings = excepting.warnings(&session.organization);
+    for w in &summary.warnings {
+        eprintln!("warning: {w}");
+    }
+    let mut root_causes = RootCauseTally::owned_by(session.management_account_id());
     let mut writer =
         ReportWriter::create(dir, &session.columns, &summary).map_err(RunError::OutputDir)?;
     let mut worst = WorstAccounts::default();
@@ -132,19 +139,28 @@ pub async fn sweep_to_files(
     }
     let bar = progress::accounts_bar(check.len() as u64, quiet);
     let mut errors = 0usize;
+    let mut org_chains = Vec::new();
     let interrupted = {
-        let sweep = session.check_all(check, |_, _, row| {
-            if let Err(e) = writer.write_account(&row) {
-                write_error.get_or_insert(e);
-            }
-            summary.count(&row);
-            worst.add(&row);
-            if row.has(Status::Error) {
-                errors += 1;
-            }
-            bar.inc(1);
-            bar.set_message(format!("{errors} accounts with errors"));
-        });
+        let sweep = async {
+            let prepared = session.prepare().await;
+            org_chains = prepared.org.clone();
+            session
+                .check_prepared(&prepared, check, |account, _, mut row| {
+                    excepting.row(account, &mut row);
+                    root_causes.add(&row.controls);
+                    if let Err(e) = writer.write_account(&row) {
+                        write_error.get_or_insert(e);
+                    }
+                    summary.count(&row);
+                    worst.add(&row);
+                    if row.has(Status::Error) {
+                        errors += 1;
+                    }
+                    bar.inc(1);
+                    bar.set_message(format!("{errors} accounts with errors"));
+                })
+                .await
+        };
         tokio::select! {
             _ = sweep => None,
             signal = stop.first() => Some(signal),
@@ -153,6 +169,12 @@ pub async fn sweep_to_files(
     bar.finish_and_clear();
     summary.elapsed_seconds = started.elapsed().as_secs_f64();
     summary.close_accounts();
+    summary.exceptions = excepting.entries();
+    summary.root_causes = root_causes
+        .finish(&org_chains)
+        .into_iter()
+        .map(Into::into)
+        .collect();
     summary.finished_at = Some(sweep::now_rfc3339());
     summary.set_calls(session.counter.snapshot());
     if let Some(e) = write_error {

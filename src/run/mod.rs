@@ -7,6 +7,7 @@
 //! exits the process and never reads a flag.
 
 pub mod check;
+mod excepting;
 pub mod remediate;
 mod stop;
 
@@ -17,6 +18,7 @@ use crate::sweep::start::StartError;
 use crate::sweep::SweepError;
 
 pub use crate::outcome::{Ended, Signal};
+pub use excepting::Excepting;
 pub use stop::{Stop, StopSender};
 
 /// Why a run stopped before doing its job.

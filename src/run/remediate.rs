@@ -21,7 +21,8 @@ use crate::sweep::{progress, Session, SweepRequest};
 use crate::verdict::Reason;
 
 use super::check::{self, Checked};
-use super::{RunError, Stop};
+use super::{Excepting, RunError, Stop};
+use crate::remediate::plan::ExceptedCells;
 
 /// A plan and how the check it came from ended (clean for a plan read from a file).
 pub struct Planned {
@@ -71,8 +72,10 @@ pub async fn plan(
     }
     let bar = progress::accounts_bar(accounts.len() as u64, quiet);
     let mut rows: Vec<AccountRow> = Vec::new();
+    let mut excepting = Excepting::new(session.exceptions.clone());
     session
-        .check_all(&accounts, |_, _, row| {
+        .check_all(&accounts, |account, _, mut row| {
+            excepting.row(account, &mut row);
             bar.inc(1);
             rows.push(row);
         })
@@ -80,7 +83,16 @@ pub async fn plan(
     bar.finish_and_clear();
     rows.sort_by(|a, b| a.account_id.cmp(&b.account_id));
     let cfg = PlanConfig::from_config(&session.config, &session.controls);
-    let plan = build_plan(session, &rows, &cfg).await;
+    let mut plan = build_plan(session, &rows, &cfg).await;
+    plan.excepted = excepting
+        .entries()
+        .into_iter()
+        .filter(|e| e.cells > 0)
+        .map(|e| ExceptedCells {
+            exception: e.id,
+            cells: e.cells,
+        })
+        .collect();
     Ok(Planned {
         plan,
         ended: Ended::of_rows(&rows),
@@ -155,6 +167,7 @@ pub async fn build_plan(session: &Session, rows: &[AccountRow], cfg: &PlanConfig
         targets,
         manual_steps: skeleton.manual_steps,
         unplanned,
+        excepted: Vec::new(),
     }
 }
 

@@ -110,3 +110,70 @@ impl ProvideCredentials for AssumedRole {
         })
     }
 }
+
+/// The sweep's way into accounts: one [`AssumedRole`] per account, made on first use and kept,
+/// so the account's own check and the reads of its topics for other accounts' alarms share
+/// one set of credentials (and one `AssumeRole`). The caller's own account uses the caller's
+/// credentials.
+#[derive(Debug)]
+pub struct Roles {
+    sts: aws_sdk_sts::Client,
+    base: aws_config::SdkConfig,
+    caller_account: String,
+    partition: String,
+    /// Role name, session name, external id and duration, as configured.
+    template: RoleSpec,
+    roles: std::sync::Mutex<std::collections::HashMap<String, AssumedRole>>,
+}
+
+impl Roles {
+    /// `template.role_arn` holds the role *name*; the ARN is made per account.
+    pub fn new(
+        sts: aws_sdk_sts::Client,
+        base: aws_config::SdkConfig,
+        caller_account: String,
+        partition: String,
+        template: RoleSpec,
+    ) -> Self {
+        Roles {
+            sts,
+            base,
+            caller_account,
+            partition,
+            template,
+            roles: std::sync::Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+
+    fn role(&self, account_id: &str) -> AssumedRole {
+        let mut roles = self.roles.lock().unwrap_or_else(|e| e.into_inner());
+        roles
+            .entry(account_id.to_string())
+            .or_insert_with(|| {
+                let mut spec = self.template.clone();
+                spec.role_arn = format!(
+                    "arn:{}:iam::{account_id}:role/{}",
+                    self.partition, self.template.role_arn
+                );
+                AssumedRole::new(self.sts.clone(), spec)
+            })
+            .clone()
+    }
+
+    /// The SDK config for an account: the caller's own for the account it is in, the assumed
+    /// role otherwise (assumed now, so a role that cannot be assumed is reported as such).
+    pub async fn config_for(&self, account_id: &str) -> Result<aws_config::SdkConfig, CallFailure> {
+        if account_id == self.caller_account {
+            return Ok(self.base.clone());
+        }
+        let role = self.role(account_id);
+        role.credentials().await?;
+        Ok(self
+            .base
+            .to_builder()
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(role),
+            )
+            .build())
+    }
+}

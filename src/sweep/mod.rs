@@ -11,7 +11,6 @@ pub mod start;
 use std::collections::BTreeSet;
 
 use aws_config::SdkConfig;
-use aws_credential_types::provider::SharedCredentialsProvider;
 use futures::stream::{self, StreamExt};
 
 use crate::aws::{
@@ -26,7 +25,7 @@ use crate::organization::{self, DiscoverError, OrgAccount, Organization};
 use crate::outcome::AccountRow;
 use crate::verdict::{Reason, Status, Verdict};
 
-use credentials::{AssumedRole, RoleSpec};
+use credentials::RoleSpec;
 use start::{StartError, StartStep};
 
 /// The endpoint the SDK was pointed at (`AWS_ENDPOINT_URL`), if any.
@@ -47,6 +46,8 @@ pub struct SweepRequest {
     pub accounts: Vec<String>,
     /// Leave these out (they appear as SKIPPED/EXCLUDED).
     pub exclude_accounts: Vec<String>,
+    /// Accepted FAIL cells (`--exceptions`), read before any AWS call.
+    pub exceptions: std::sync::Arc<crate::exceptions::ExceptionSet>,
 }
 
 /// Everything a sweep needs that is the same for every account.
@@ -54,6 +55,8 @@ pub struct Session {
     pub config: Config,
     /// The controls checked, in table order.
     pub controls: Vec<&'static Control>,
+    /// Accepted FAIL cells (`--exceptions`), applied by the run as each account finishes.
+    pub exceptions: std::sync::Arc<crate::exceptions::ExceptionSet>,
     pub base: SdkConfig,
     pub counter: CallCounter,
     pub caller: CallerIdentity,
@@ -62,7 +65,12 @@ pub struct Session {
     pub columns: Vec<String>,
     /// Enabled regions of the management account.
     management_enabled: BTreeSet<String>,
-    sts: aws_sdk_sts::Client,
+    /// The organization id and account paths, built once for the judge.
+    org_context: std::sync::Arc<judge::OrgContext>,
+    /// One assumed role per account, shared by its check and the reads of its topics.
+    roles: std::sync::Arc<credentials::Roles>,
+    /// Topics of other accounts, read there once per sweep.
+    central_topics: std::sync::Arc<collect::topics::CentralTopics>,
 }
 
 /// Why a sweep could not start.
@@ -138,16 +146,37 @@ impl Session {
             }
         };
         let sts = crate::counted_client!(aws_sdk_sts, &base, counter);
+        let org_context = std::sync::Arc::new(judge::OrgContext {
+            id: organization.id.clone(),
+            paths: organization.org_paths.clone(),
+        });
+        let access = &config.access;
+        let roles = std::sync::Arc::new(credentials::Roles::new(
+            sts,
+            base.clone(),
+            caller.account_id.clone(),
+            caller.partition.clone(),
+            RoleSpec {
+                role_arn: access.role_name.clone(),
+                session_name: access.session_name.clone(),
+                external_id: (!access.external_id.is_empty()).then(|| access.external_id.clone()),
+                duration_seconds: access.session_duration_seconds as i32,
+            },
+        ));
+        let central_topics = central_topics(&roles, &organization, &counter);
         Ok(Session {
+            org_context,
+            roles,
+            central_topics,
             config,
             controls: request.controls.clone(),
+            exceptions: request.exceptions.clone(),
             base,
             counter,
             caller,
             organization,
             columns,
             management_enabled: found.enabled,
-            sts,
         })
     }
 
@@ -181,6 +210,14 @@ impl Session {
         Ok(Selected { check, excluded })
     }
 
+    /// The configuration's judge settings, with the organization (policies grant on it).
+    pub fn judge_settings(&self) -> judge::JudgeSettings {
+        judge::JudgeSettings {
+            organization: Some(self.org_context.clone()),
+            ..self.config.judge_settings()
+        }
+    }
+
     pub fn management_account_id(&self) -> &str {
         &self.organization.management_account_id
     }
@@ -188,29 +225,7 @@ impl Session {
     /// The SDK config for an account: the caller's own for the account it is in, an assumed
     /// role otherwise.
     pub async fn config_for(&self, account_id: &str) -> Result<SdkConfig, CallFailure> {
-        if account_id == self.caller.account_id {
-            return Ok(self.base.clone());
-        }
-        let access = &self.config.access;
-        let role = AssumedRole::new(
-            self.sts.clone(),
-            RoleSpec {
-                role_arn: format!(
-                    "arn:{}:iam::{account_id}:role/{}",
-                    self.caller.partition, access.role_name
-                ),
-                session_name: access.session_name.clone(),
-                external_id: (!access.external_id.is_empty()).then(|| access.external_id.clone()),
-                duration_seconds: access.session_duration_seconds as i32,
-            },
-        );
-        // Assume now, so a role that cannot be assumed is reported as such, once.
-        role.credentials().await?;
-        Ok(self
-            .base
-            .to_builder()
-            .credentials_provider(SharedCredentialsProvider::new(role))
-            .build())
+        self.roles.config_for(account_id).await
     }
 
     /// Clients for an account, counting into their own tally (merged into the session's later).
@@ -227,11 +242,12 @@ impl Session {
             known_enabled: (self.management_account_id() == self.caller.account_id)
                 .then(|| self.management_enabled.clone()),
             alarm_history_days: self.config.sweep.alarm_history_days,
+            central_topics: Some(self.central_topics.clone()),
             ..CollectPlan::default()
         };
         let facts = collect::collect_account(&clients, &self.caller.partition, &plan).await;
         self.counter.absorb(&clients.counter().snapshot());
-        let chains = judge::org_chains(&facts, &self.controls, &self.config.judge_settings());
+        let chains = judge::org_chains(&facts, &self.controls, &self.judge_settings());
         Ok((facts, chains))
     }
 
@@ -250,10 +266,16 @@ impl Session {
             let clients = self.clients_for(&account.id).await?;
             let plan = CollectPlan {
                 columns: self.columns.clone(),
-                skip_trails: judge::org_covers_everything(org, &self.controls),
+                skip_trails: judge::org_covers_account(
+                    org,
+                    &self.controls,
+                    &account.id,
+                    &self.judge_settings(),
+                ),
                 org_trail_multi_region: org.iter().any(|c| c.multi_region),
                 known_enabled: None,
                 alarm_history_days: self.config.sweep.alarm_history_days,
+                central_topics: Some(self.central_topics.clone()),
             };
             let facts = collect::collect_account(&clients, &self.caller.partition, &plan).await;
             self.counter.absorb(&clients.counter().snapshot());
@@ -278,7 +300,7 @@ impl Session {
                     org,
                     &self.columns,
                     &self.controls,
-                    &self.config.judge_settings(),
+                    &self.judge_settings(),
                 );
                 (Some(facts), row(account, verdicts))
             }
@@ -319,17 +341,40 @@ impl Session {
     pub async fn check_all(
         &self,
         accounts: &[OrgAccount],
-        mut done: impl FnMut(&OrgAccount, Option<AccountFacts>, AccountRow),
+        done: impl FnMut(&OrgAccount, Option<AccountFacts>, AccountRow),
     ) {
-        let (management, org) = match self.management_facts().await {
-            Ok((facts, chains)) => (Some(facts), chains),
+        let prepared = self.prepare().await;
+        self.check_prepared(&prepared, accounts, done).await;
+    }
+
+    /// Collects the management account and judges the organization chains: what every
+    /// member's check starts from.
+    pub async fn prepare(&self) -> Prepared {
+        match self.management_facts().await {
+            Ok((facts, chains)) => Prepared {
+                management: Some(facts),
+                org: chains,
+            },
             // Without the management account no organization trail can be judged; members are
             // still judged on their own trails, and the management row shows the failure.
-            Err(_) => (None, Vec::new()),
-        };
+            Err(_) => Prepared {
+                management: None,
+                org: Vec::new(),
+            },
+        }
+    }
+
+    /// Checks the selected accounts concurrently from `prepared`, calling `done` as each
+    /// finishes.
+    pub async fn check_prepared(
+        &self,
+        prepared: &Prepared,
+        accounts: &[OrgAccount],
+        mut done: impl FnMut(&OrgAccount, Option<AccountFacts>, AccountRow),
+    ) {
         let concurrency = self.config.sweep.concurrency.max(1);
-        let management = management.as_ref();
-        let org = &org;
+        let management = prepared.management.as_ref();
+        let org = &prepared.org;
         let mut results = stream::iter(accounts.iter())
             .map(|account| async move {
                 let (facts, row) = self.check_account(account, management, org).await;
@@ -340,6 +385,32 @@ impl Session {
             done(account, facts, row);
         }
     }
+}
+
+/// What every member's check starts from: the management account's facts and the
+/// organization chains judged from them.
+pub struct Prepared {
+    management: Option<AccountFacts>,
+    pub org: Vec<OrgChain>,
+}
+
+/// The shared reader of other accounts' topics: it enters an account of the organization with
+/// the sweep's role and counts into the sweep's tally.
+fn central_topics(
+    roles: &std::sync::Arc<credentials::Roles>,
+    organization: &Organization,
+    counter: &CallCounter,
+) -> std::sync::Arc<collect::topics::CentralTopics> {
+    let members = organization.org_paths.keys().cloned().collect();
+    let (roles, counter) = (roles.clone(), counter.clone());
+    let enter: collect::topics::Enter = std::sync::Arc::new(move |account: String| {
+        let (roles, counter) = (roles.clone(), counter.clone());
+        Box::pin(async move {
+            let config = roles.config_for(&account).await?;
+            Ok(AccountClients::new(account, config, counter))
+        }) as collect::topics::EnterFuture
+    });
+    std::sync::Arc::new(collect::topics::CentralTopics::new(members, enter))
 }
 
 fn row(account: &OrgAccount, controls: Vec<ControlCells>) -> AccountRow {

@@ -14,6 +14,7 @@ mod delivery;
 mod emulator_state;
 mod family;
 mod faults;
+mod landing_zone;
 mod least_privilege;
 mod remediate;
 mod remediate_faults;

@@ -10,6 +10,7 @@ pub mod chain;
 pub mod family;
 pub mod fault_proxy;
 pub mod http;
+pub mod landing_zone;
 pub mod moto;
 pub mod seed;
 pub mod webdriver;
