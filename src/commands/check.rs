@@ -16,6 +16,7 @@ use crate::cli::CheckArgs;
 use crate::organization::OrgAccount;
 use crate::report::changes::{self, Earlier};
 use crate::report::derived::{write_derived, DerivedInput};
+use crate::report::ocsf::OcsfCells;
 use crate::report::screen::{self, WorstAccounts};
 use crate::report::{ReportWriter, Summary};
 use crate::sweep::{self, progress, Session};
@@ -40,6 +41,7 @@ pub async fn run(args: CheckArgs, quiet: bool) -> Result<Ended, CommandError> {
         &selected.excluded,
         &dir,
         earlier,
+        args.ocsf_cells,
         quiet,
     )
     .await
@@ -76,6 +78,7 @@ pub async fn sweep_to_files(
     excluded: &[OrgAccount],
     dir: &std::path::Path,
     earlier: Option<Earlier>,
+    ocsf_cells: OcsfCells,
     quiet: bool,
 ) -> Result<Ended, CommandError> {
     let started = Instant::now();
@@ -140,6 +143,7 @@ pub async fn sweep_to_files(
         partition: &session.caller.partition,
         selected: check.iter().chain(excluded).map(|a| a.id.clone()).collect(),
         earlier,
+        ocsf_cells,
     };
     if let Some(signal) = interrupted {
         summary.interrupted = Some(signal.to_string());

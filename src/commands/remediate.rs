@@ -152,14 +152,21 @@ pub async fn run(args: RemediateArgs, quiet: bool) -> Result<Ended, CommandError
     if !quiet {
         eprintln!("Re-checking {} touched account(s)...", recheck.len());
     }
-    let ended =
-        crate::commands::check::sweep_to_files(&session, &recheck, &[], &dir, earlier, quiet)
-            .await
-            .map_err(|e| match e {
-                // The actions are done: a report that cannot be written is an incomplete report.
-                CommandError::Usage(m) => CommandError::Output(m),
-                other => other,
-            })?;
+    let ended = crate::commands::check::sweep_to_files(
+        &session,
+        &recheck,
+        &[],
+        &dir,
+        earlier,
+        args.ocsf_cells,
+        quiet,
+    )
+    .await
+    .map_err(|e| match e {
+        // The actions are done: a report that cannot be written is an incomplete report.
+        CommandError::Usage(m) => CommandError::Output(m),
+        other => other,
+    })?;
     if let Ended::Interrupted(_) = ended {
         // The re-check was interrupted; its files say so (summary.json `interrupted`).
         println!(

@@ -16,6 +16,13 @@ pub const OCSF: &str = "findings.ocsf.jsonl";
 pub const OCSF_VERSION: &str = "1.8.0";
 /// The CIS benchmark version the control numbers are of.
 pub const CIS_STANDARD: &str = "CIS AWS Foundations Benchmark v3.0.0";
+/// Where the CIS benchmark is published.
+pub const CIS_URL: &str = "https://www.cisecurity.org/benchmark/amazon_web_services";
+/// The side file of what every finding of a control shares.
+pub const OCSF_CONTROLS: &str = "controls.ocsf.json";
+/// The finding type of every finding (the Security Hub finding-type taxonomy).
+const FINDING_TYPE: &str =
+    "Software and Configuration Checks/Industry and Regulatory Standards/CIS AWS Foundations Benchmark";
 
 /// One cell, as findings.csv has it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -32,6 +39,37 @@ pub struct CellRecord {
     pub filter_name: String,
     pub alarm_arn: String,
     pub topic_arn: String,
+}
+
+/// Which cells `--ocsf-cells` writes to findings.ocsf.jsonl. SKIPPED cells (region not
+/// enabled, account excluded) are not findings a consumer acts on, so `non-pass` leaves them out
+/// with the PASS cells; every other status (FAIL, ERROR, and any added later, such as
+/// EXCEPTED) is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum OcsfCells {
+    /// Every cell.
+    #[default]
+    All,
+    /// Only cells that are neither PASS nor SKIPPED.
+    NonPass,
+    /// With --compare: only cells whose status or reason is not what the earlier run had
+    /// (those that became PASS too, so that a consumer can close them).
+    Changed,
+}
+
+impl OcsfCells {
+    /// Whether a cell is written. `unchanged`: the earlier run had this cell with the same
+    /// status and reason (a cell it did not have, or could not compare, counts as changed: the
+    /// consumer has not heard of it).
+    pub fn keeps(self, status: &str, unchanged: bool) -> bool {
+        match self {
+            OcsfCells::All => true,
+            OcsfCells::NonPass => {
+                status != Status::Pass.as_str() && status != Status::Skipped.as_str()
+            }
+            OcsfCells::Changed => !unchanged,
+        }
+    }
 }
 
 /// What every finding of a run shares.
@@ -62,86 +100,38 @@ fn statuses(status: Status) -> (Enum, Enum, Enum) {
     }
 }
 
-fn resource(kind: &str, uid: Option<&str>, name: &str, region: &str, partition: &str) -> Value {
-    let mut r = json!({
-        "type": kind,
-        "name": name,
-        "region": region,
-        "cloud_partition": partition,
-    });
-    if let Some(uid) = uid {
-        r["uid"] = json!(uid);
-    }
-    r
+/// A resource by its ARN alone: the ARN names its service and type, partition, region, account
+/// and name, so nothing else is repeated beside it.
+fn by_arn(arn: &str) -> Value {
+    json!({ "uid": arn })
 }
 
-/// The last part of an ARN's resource (`trail/main` → `main`).
-fn short_name(arn: &str) -> String {
-    let resource = parse_arn(arn).map(|p| p.resource).unwrap_or(arn);
-    let resource = resource.strip_suffix(":*").unwrap_or(resource);
-    resource
-        .rsplit([':', '/'])
-        .next()
-        .unwrap_or(resource)
-        .to_string()
-}
-
-/// The chain's resources, as far as the chain got.
-fn resources(c: &CellRecord, partition: &str) -> Vec<Value> {
-    let region_of = |arn: &str| {
-        parse_arn(arn)
-            .map(|p| p.region.to_string())
-            .filter(|r| !r.is_empty())
-            .unwrap_or_else(|| c.region.clone())
-    };
-    let mut out = Vec::new();
-    let by_arn = |out: &mut Vec<Value>, kinds: [(&str, &String); 2]| {
-        for (kind, arn) in kinds.into_iter().filter(|(_, arn)| !arn.is_empty()) {
-            out.push(resource(
-                kind,
-                Some(arn),
-                &short_name(arn),
-                &region_of(arn),
-                partition,
-            ));
-        }
-    };
-    by_arn(
-        &mut out,
-        [
-            ("AWS::CloudTrail::Trail", &c.trail_arn),
-            ("AWS::Logs::LogGroup", &c.log_group_arn),
-        ],
-    );
+/// The chain's resources, as far as the chain got. The metric filter has no ARN: it is named,
+/// with its type.
+fn resources(c: &CellRecord) -> Vec<Value> {
+    let mut out: Vec<Value> = [&c.trail_arn, &c.log_group_arn]
+        .into_iter()
+        .filter(|a| !a.is_empty())
+        .map(|a| by_arn(a))
+        .collect();
     if !c.filter_name.is_empty() {
-        let region = if c.log_group_arn.is_empty() {
-            c.region.clone()
-        } else {
-            region_of(&c.log_group_arn)
-        };
-        let mut f = resource(
-            "AWS::Logs::MetricFilter",
-            None,
-            &c.filter_name,
-            &region,
-            partition,
-        );
-        if !c.log_group_arn.is_empty() {
-            f["data"] = json!({ "log_group_arn": c.log_group_arn });
-        }
-        out.push(f);
+        out.push(json!({ "type": "AWS::Logs::MetricFilter", "name": c.filter_name }));
     }
-    by_arn(
-        &mut out,
-        [
-            ("AWS::CloudWatch::Alarm", &c.alarm_arn),
-            ("AWS::SNS::Topic", &c.topic_arn),
-        ],
+    out.extend(
+        [&c.alarm_arn, &c.topic_arn]
+            .into_iter()
+            .filter(|a| !a.is_empty())
+            .map(|a| by_arn(a)),
     );
     out
 }
 
-/// One finding. Unknown statuses or reasons (a hand-edited findings file) are Unknown.
+/// One finding: what a consumer needs to act on this cell (ids, status, reason, detail, the
+/// chain's resources) and nothing that is the same on every line of the control — the title,
+/// reference pattern and references of each control are in [`controls_reference`]
+/// (`controls.ocsf.json`), keyed by `compliance.checks[0].uid`. OCSF captions (`class_name`,
+/// `severity`, ...) are left out: the schema derives them from the `_id`s. Unknown statuses or
+/// reasons (a hand-edited findings file) are Unknown.
 pub fn finding(c: &CellRecord, run: &RunContext<'_>) -> Value {
     let status = Status::ALL
         .into_iter()
@@ -149,121 +139,113 @@ pub fn finding(c: &CellRecord, run: &RunContext<'_>) -> Value {
         .unwrap_or(Status::Error);
     let reason = Reason::from_code(&c.reason);
     let control: Option<&Control> = controls::get(&c.control);
-    let ((cs_id, cs), (fs_id, fs), (sev_id, sev)) = statuses(status);
+    let ((cs_id, _), (fs_id, _), (sev_id, _)) = statuses(status);
     let number = control.and_then(|k| k.cis_number()).unwrap_or("");
-    let title = control
-        .map(|k| k.title.as_str())
-        .unwrap_or(c.control.as_str());
-    let hub = control.and_then(|k| k.security_hub.clone());
-    let numbers = match &hub {
-        Some(h) => format!("CIS {number}, {h}"),
-        None => format!("CIS {number}"),
-    };
     let partition = parse_arn(&c.trail_arn)
         .map(|p| p.partition.to_string())
         .unwrap_or_else(|| run.partition.to_string());
-    let mut requirements = vec![format!("{CIS_STANDARD} {number} - {title} are monitored")];
-    if let Some(h) = &hub {
-        requirements.push(format!("AWS Security Hub {h}"));
-    }
-    let mut check = json!({
-        "name": c.control,
-        "status": cs,
-        "status_id": cs_id,
-        "standards": [CIS_STANDARD],
-    });
-    if let Some(h) = &hub {
-        check["uid"] = json!(h);
-    }
-    let uid = finding_uid(c);
-    let mut account = json!({
-        "uid": c.account_id,
-        "type": "AWS Account",
-        "type_id": 10,
-    });
+    let mut account = json!({ "uid": c.account_id });
     if !c.account_name.is_empty() {
         account["name"] = json!(c.account_name);
     }
-    let mut cloud = json!({
-        "provider": "AWS",
-        "region": c.region,
-        "cloud_partition": partition,
-        "account": account,
-    });
+    let mut cloud = json!({ "provider": "AWS", "region": c.region, "account": account });
+    // The commercial partition is the default; GovCloud and China are said.
+    if partition != "aws" {
+        cloud["cloud_partition"] = json!(partition);
+    }
     if !run.organization_id.is_empty() {
         cloud["org"] = json!({ "uid": run.organization_id });
     }
-    let desc = control
-        .map(|k| {
-            format!(
-                "A log metric filter and alarm should exist for {}: {}",
-                k.reference.catches, k.reference.texts[0]
-            )
-        })
-        .unwrap_or_default();
     let mut compliance = json!({
-        "standards": [CIS_STANDARD],
-        "requirements": requirements,
         "control": number,
-        "status": cs,
         "status_id": cs_id,
         "status_code": c.reason,
-        "checks": [check],
+        "checks": [{ "uid": c.control }],
     });
     if !c.detail.is_empty() {
-        compliance["status_details"] = json!([c.detail]);
+        compliance["status_detail"] = json!(c.detail);
     }
     let mut f = json!({
         "activity_id": 1,
-        "activity_name": "Create",
         "category_uid": 2,
-        "category_name": "Findings",
         "class_uid": 2003,
-        "class_name": "Compliance Finding",
         "type_uid": 200301,
-        "type_name": "Compliance Finding: Create",
         "severity_id": sev_id,
-        "severity": sev,
         "status_id": fs_id,
-        "status": fs,
         "time": run.time_ms,
-        "message": format!(
-            "{CIS_STANDARD} {number} ({}) {}: {} ({}) in account {}, {}",
-            hub.as_deref().unwrap_or("no Security Hub control"),
-            c.control,
-            c.status,
-            c.reason,
-            c.account_id,
-            c.region
-        ),
         "metadata": {
             "version": OCSF_VERSION,
             "profiles": ["cloud"],
-            "uid": format!("{uid}:{}", run.time_ms),
-            "product": {
-                "name": "orgsweep",
-                "vendor_name": "orgsweep",
-                "version": env!("CARGO_PKG_VERSION"),
-            },
+            "product": { "name": "orgsweep", "version": env!("CARGO_PKG_VERSION") },
         },
-        "finding_info": {
-            "uid": uid,
-            "title": format!("{title} ({numbers}): {}", c.status),
-            "desc": desc,
-            "types": ["Software and Configuration Checks/Industry and Regulatory Standards/CIS AWS Foundations Benchmark"],
-            "created_time": run.time_ms,
-        },
+        "finding_info": { "uid": finding_uid(c) },
         "compliance": compliance,
         "cloud": cloud,
     });
-    let res = resources(c, &partition);
+    let res = resources(c);
     if !res.is_empty() {
         f["resources"] = json!(res);
     }
+    // What to do differs by reason, and only a FAIL or ERROR asks for anything.
     if let Some(r) = reason.filter(|_| status == Status::Fail || status == Status::Error) {
         f["remediation"] = json!({ "desc": r.info().fix });
     }
     f
+}
+
+/// The Security Hub documentation of a control (`CloudWatch.6` → its anchor on the page of
+/// the CloudWatch controls), where AWS states the reference pattern.
+pub fn security_hub_url(id: &str) -> Option<String> {
+    let n = id.strip_prefix("CloudWatch.")?;
+    Some(format!(
+        "https://docs.aws.amazon.com/securityhub/latest/userguide/cloudwatch-controls.html#cloudwatch-{n}"
+    ))
+}
+
+/// `controls.ocsf.json`: what every finding of a control shares, written once per run beside
+/// findings.ocsf.jsonl — per control its title, numbers, description with the reference
+/// pattern and documentation URLs; per reason code its meaning and fix.
+pub fn controls_reference(controls: &[&Control]) -> Value {
+    let per_control: serde_json::Map<String, Value> = controls
+        .iter()
+        .map(|k| {
+            let mut references = vec![json!(CIS_URL)];
+            if let Some(url) = k.security_hub.as_deref().and_then(security_hub_url) {
+                references.push(json!(url));
+            }
+            let value = json!({
+                "title": k.title,
+                "cis": k.cis_number(),
+                "security_hub": k.security_hub,
+                "desc": format!(
+                    "A log metric filter and alarm should exist for {}: {}",
+                    k.reference.catches, k.reference.texts[0]
+                ),
+                "reference_pattern": k.reference.texts[0],
+                "types": [FINDING_TYPE],
+                "references": references,
+            });
+            (k.id.clone(), value)
+        })
+        .collect();
+    let reasons: serde_json::Map<String, Value> = crate::verdict::reasons()
+        .iter()
+        .map(|r| {
+            (
+                r.code.clone(),
+                json!({ "meaning": r.meaning, "fix": r.fix }),
+            )
+        })
+        .collect();
+    json!({
+        "format": "orgsweep-ocsf-controls",
+        "ocsf_version": OCSF_VERSION,
+        "standard": CIS_STANDARD,
+        "findings": OCSF,
+        "key": "a finding's compliance.checks[0].uid is its control's key in `controls`; its compliance.status_code is its reason's key in `reasons`",
+        "controls": per_control,
+        "reasons": reasons,
+    })
 }
 
 #[cfg(test)]
@@ -286,25 +268,37 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_finding_names_the_standard_control_account_and_resources() {
-        let run = RunContext {
+    fn run() -> RunContext<'static> {
+        RunContext {
             time_ms: 1_767_225_600_000,
             organization_id: "o-abc",
             partition: "aws",
-        };
+        }
+    }
+
+    #[test]
+    fn a_finding_names_the_standard_control_account_and_resources() {
+        let run = run();
         let f = finding(&cell(), &run);
         assert_eq!(f["class_uid"], 2003);
         assert_eq!(f["type_uid"], 200301);
         assert_eq!(f["compliance"]["control"], "4.6");
         assert_eq!(f["compliance"]["status_id"], 3);
         assert_eq!(f["compliance"]["status_code"], "PATTERN_TOO_NARROW");
-        assert_eq!(f["compliance"]["checks"][0]["uid"], "CloudWatch.6");
+        assert_eq!(
+            f["compliance"]["status_detail"],
+            "filter f matches only some"
+        );
+        assert_eq!(f["compliance"]["checks"][0]["uid"], "console-auth-failures");
         assert_eq!(f["cloud"]["account"]["uid"], "111122223333");
         assert_eq!(f["cloud"]["org"]["uid"], "o-abc");
         assert_eq!(f["time"], 1_767_225_600_000i64);
         assert_eq!(f["resources"].as_array().unwrap().len(), 3);
-        assert_eq!(f["resources"][0]["name"], "main");
+        assert_eq!(
+            f["resources"][0]["uid"],
+            "arn:aws:cloudtrail:us-east-1:111122223333:trail/main"
+        );
+        assert_eq!(f["resources"][2]["name"], "f");
         assert!(f["remediation"]["desc"]
             .as_str()
             .unwrap()
@@ -315,9 +309,74 @@ mod tests {
             finding(&cell(), &later)["finding_info"]["uid"],
             f["finding_info"]["uid"]
         );
-        assert_ne!(
-            finding(&cell(), &later)["metadata"]["uid"],
-            f["metadata"]["uid"]
+        // A PASS asks for nothing.
+        let pass = CellRecord {
+            status: "PASS".into(),
+            reason: "COMPLIANT".into(),
+            ..cell()
+        };
+        assert!(finding(&pass, &run).get("remediation").is_none());
+    }
+
+    /// A complete chain's PASS cell, with names of a realistic length: the common line.
+    fn full_pass() -> CellRecord {
+        let a = "111122223333";
+        CellRecord {
+            account_id: a.into(),
+            account_name: "payments-production-eu".into(),
+            region: "eu-central-1".into(),
+            control: "unauthorized-api-calls".into(),
+            status: "PASS".into(),
+            reason: "COMPLIANT".into(),
+            detail: String::new(),
+            trail_arn: format!("arn:aws:cloudtrail:us-east-1:{a}:trail/organization-cloudtrail"),
+            log_group_arn: format!(
+                "arn:aws:logs:us-east-1:{a}:log-group:aws-cloudtrail-logs-org:*"
+            ),
+            filter_name: "cis-unauthorized-api-calls".into(),
+            alarm_arn: format!("arn:aws:cloudwatch:us-east-1:{a}:alarm:cis-unauthorized-api-calls"),
+            topic_arn: format!("arn:aws:sns:us-east-1:{a}:security-alarms"),
+        }
+    }
+
+    #[test]
+    fn a_line_carries_no_control_wide_text_and_stays_under_a_kilobyte() {
+        let line = serde_json::to_string(&finding(&full_pass(), &run())).unwrap();
+        assert!(line.len() <= 1024, "{} bytes: {line}", line.len());
+        let control = controls::get("unauthorized-api-calls").unwrap();
+        for shared in [
+            control.title.as_str(),
+            control.reference.texts[0].as_str(),
+            control.reference.catches.as_str(),
+            FINDING_TYPE,
+            CIS_STANDARD,
+        ] {
+            assert!(!line.contains(shared), "{shared:?} is in {line}");
+        }
+        // ... it is in the side file, once.
+        let side = controls_reference(&[control]);
+        let c = &side["controls"]["unauthorized-api-calls"];
+        assert_eq!(c["reference_pattern"], control.reference.texts[0].as_str());
+        assert_eq!(c["cis"], "4.1");
+        assert_eq!(
+            c["references"][1],
+            "https://docs.aws.amazon.com/securityhub/latest/userguide/cloudwatch-controls.html#cloudwatch-2"
         );
+        assert!(side["reasons"]["NO_TRAIL"]["fix"].is_string());
+    }
+
+    #[test]
+    fn ocsf_cells_keeps_what_it_says() {
+        use OcsfCells::*;
+        for status in ["PASS", "FAIL", "ERROR", "SKIPPED", "EXCEPTED"] {
+            assert!(All.keeps(status, true));
+            assert!(!Changed.keeps(status, true));
+            assert!(Changed.keeps(status, false));
+        }
+        assert!(!NonPass.keeps("PASS", false));
+        assert!(!NonPass.keeps("SKIPPED", false));
+        assert!(NonPass.keeps("FAIL", true));
+        assert!(NonPass.keeps("ERROR", true));
+        assert!(NonPass.keeps("EXCEPTED", true));
     }
 }
