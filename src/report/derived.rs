@@ -1,7 +1,9 @@
 //! The files made from findings.csv once a run ends (complete or interrupted): `changes.csv`
-//! (with `--compare`), `findings.ocsf.jsonl` and `report.html`. They are derived from the one
-//! file every run writes as it goes, read once, streaming, so memory stays flat with the
-//! number of cells and an interrupted run gets them too (marked partial).
+//! (with `--compare`), `findings.ocsf.jsonl` (the cells `--ocsf-cells` selects) with
+//! `controls.ocsf.json`, and `report.html`. They are derived from the one file every run writes
+//! as it goes, read once, streaming (one record buffer, refilled), so the OCSF lines and the
+//! comparison cost no memory per cell and an interrupted run gets them too (marked partial).
+//! What does grow with the cells is the page (html.rs), which holds its data until the end.
 
 use std::collections::BTreeSet;
 use std::fs::File;

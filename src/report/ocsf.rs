@@ -1,9 +1,12 @@
 //! `findings.ocsf.jsonl`: one OCSF Compliance Finding (class 2003, OCSF 1.8.0 — the newest
 //! version the `ocsf-json-schema` validator package ships) per cell, for security data lakes
-//! and SIEMs. Each finding carries the CIS standard, version and control number, the status,
-//! the account and region, the chain's resources, the reason and detail, `time` in
-//! milliseconds, and a `finding_info.uid` that is the same for the same cell in every run, so a
-//! consumer updates a finding rather than duplicating it.
+//! and SIEMs, and `controls.ocsf.json` beside it. A line holds what differs from cell to cell
+//! (ids, status, reason, detail, the chain's resources, `time` in milliseconds, and a
+//! `finding_info.uid` that is the same for the same cell in every run, so a consumer updates a
+//! finding rather than duplicating it); what every line of a control shares (title, reference
+//! pattern, standard, references, each reason's meaning and fix) is written once, in the side
+//! file. A sweep sends a data lake a line a cell, every day: 3.2 kB a line was 40 GB a month at
+//! 1000 accounts; about 1 kB is a third of that, and `--ocsf-cells` cuts it further.
 
 use serde_json::{json, Value};
 
