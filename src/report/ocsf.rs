@@ -8,6 +8,7 @@
 //! file. A sweep sends a data lake a line a cell, every day: 3.2 kB a line was 40 GB a month at
 //! 1000 accounts; about 1 kB is a third of that, and `--ocsf-cells` cuts it further.
 
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::controls::{self, Control};
@@ -103,30 +104,119 @@ fn statuses(status: Status) -> (Enum, Enum, Enum) {
     }
 }
 
-/// A resource by its ARN alone: the ARN names its service and type, partition, region, account
-/// and name, so nothing else is repeated beside it.
-fn by_arn(arn: &str) -> Value {
-    json!({ "uid": arn })
+/// One line, borrowed from the cell: written straight to the file, no JSON tree built per
+/// cell (the derived pass writes a line for each of hundreds of thousands of cells).
+#[derive(Serialize)]
+pub struct Finding<'a> {
+    activity_id: u8,
+    category_uid: u8,
+    class_uid: u16,
+    type_uid: u32,
+    severity_id: u8,
+    status_id: u8,
+    time: i64,
+    metadata: Metadata,
+    finding_info: FindingInfo,
+    compliance: Compliance<'a>,
+    cloud: Cloud<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    resources: Vec<Resource<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remediation: Option<Remediation>,
 }
 
-/// The chain's resources, as far as the chain got. The metric filter has no ARN: it is named,
-/// with its type.
-fn resources(c: &CellRecord) -> Vec<Value> {
-    let mut out: Vec<Value> = [&c.trail_arn, &c.log_group_arn]
-        .into_iter()
-        .filter(|a| !a.is_empty())
-        .map(|a| by_arn(a))
-        .collect();
-    if !c.filter_name.is_empty() {
-        out.push(json!({ "type": "AWS::Logs::MetricFilter", "name": c.filter_name }));
+#[derive(Serialize)]
+struct Metadata {
+    version: &'static str,
+    profiles: [&'static str; 1],
+    product: Product,
+}
+
+#[derive(Serialize)]
+struct Product {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct FindingInfo {
+    uid: String,
+}
+
+#[derive(Serialize)]
+struct Compliance<'a> {
+    control: &'a str,
+    status_id: u8,
+    status_code: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    status_detail: &'a str,
+    checks: [Uid<'a>; 1],
+}
+
+#[derive(Serialize)]
+struct Uid<'a> {
+    uid: &'a str,
+}
+
+#[derive(Serialize)]
+struct Cloud<'a> {
+    provider: &'static str,
+    region: &'a str,
+    account: Account<'a>,
+    /// The commercial partition is the default; GovCloud and China are said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cloud_partition: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    org: Option<Uid<'a>>,
+}
+
+#[derive(Serialize)]
+struct Account<'a> {
+    uid: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    name: &'a str,
+}
+
+/// A resource by its ARN alone (the ARN names its service and type, partition, region, account
+/// and name, so nothing else is repeated beside it), or, for the metric filter, which has no
+/// ARN, by its type and name.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Resource<'a> {
+    Arn {
+        uid: &'a str,
+    },
+    Named {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        name: &'a str,
+    },
+}
+
+#[derive(Serialize)]
+struct Remediation {
+    desc: &'static str,
+}
+
+/// The chain's resources, as far as the chain got.
+fn resources(c: &CellRecord) -> Vec<Resource<'_>> {
+    fn arn(a: &str) -> Option<Resource<'_>> {
+        (!a.is_empty()).then_some(Resource::Arn { uid: a })
     }
-    out.extend(
-        [&c.alarm_arn, &c.topic_arn]
-            .into_iter()
-            .filter(|a| !a.is_empty())
-            .map(|a| by_arn(a)),
-    );
-    out
+    let filter = (!c.filter_name.is_empty()).then_some(Resource::Named {
+        kind: "AWS::Logs::MetricFilter",
+        name: c.filter_name.as_str(),
+    });
+    [
+        arn(&c.trail_arn),
+        arn(&c.log_group_arn),
+        filter,
+        arn(&c.alarm_arn),
+        arn(&c.topic_arn),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// One finding: what a consumer needs to act on this cell (ids, status, reason, detail, the
@@ -135,65 +225,65 @@ fn resources(c: &CellRecord) -> Vec<Value> {
 /// (`controls.ocsf.json`), keyed by `compliance.checks[0].uid`. OCSF captions (`class_name`,
 /// `severity`, ...) are left out: the schema derives them from the `_id`s. Unknown statuses or
 /// reasons (a hand-edited findings file) are Unknown.
-pub fn finding(c: &CellRecord, run: &RunContext<'_>) -> Value {
+pub fn finding<'a>(c: &'a CellRecord, run: &RunContext<'a>) -> Finding<'a> {
     let status = Status::ALL
         .into_iter()
         .find(|s| s.as_str() == c.status)
         .unwrap_or(Status::Error);
-    let reason = Reason::from_code(&c.reason);
-    let control: Option<&Control> = controls::get(&c.control);
     let ((cs_id, _), (fs_id, _), (sev_id, _)) = statuses(status);
-    let number = control.and_then(|k| k.cis_number()).unwrap_or("");
+    let number = controls::get(&c.control)
+        .and_then(|k| k.cis_number())
+        .unwrap_or("");
     let partition = parse_arn(&c.trail_arn)
-        .map(|p| p.partition.to_string())
-        .unwrap_or_else(|| run.partition.to_string());
-    let mut account = json!({ "uid": c.account_id });
-    if !c.account_name.is_empty() {
-        account["name"] = json!(c.account_name);
-    }
-    let mut cloud = json!({ "provider": "AWS", "region": c.region, "account": account });
-    // The commercial partition is the default; GovCloud and China are said.
-    if partition != "aws" {
-        cloud["cloud_partition"] = json!(partition);
-    }
-    if !run.organization_id.is_empty() {
-        cloud["org"] = json!({ "uid": run.organization_id });
-    }
-    let mut compliance = json!({
-        "control": number,
-        "status_id": cs_id,
-        "status_code": c.reason,
-        "checks": [{ "uid": c.control }],
-    });
-    if !c.detail.is_empty() {
-        compliance["status_detail"] = json!(c.detail);
-    }
-    let mut f = json!({
-        "activity_id": 1,
-        "category_uid": 2,
-        "class_uid": 2003,
-        "type_uid": 200301,
-        "severity_id": sev_id,
-        "status_id": fs_id,
-        "time": run.time_ms,
-        "metadata": {
-            "version": OCSF_VERSION,
-            "profiles": ["cloud"],
-            "product": { "name": "orgsweep", "version": env!("CARGO_PKG_VERSION") },
-        },
-        "finding_info": { "uid": finding_uid(c) },
-        "compliance": compliance,
-        "cloud": cloud,
-    });
-    let res = resources(c);
-    if !res.is_empty() {
-        f["resources"] = json!(res);
-    }
+        .map(|p| p.partition)
+        .unwrap_or(run.partition);
     // What to do differs by reason, and only a FAIL or ERROR asks for anything.
-    if let Some(r) = reason.filter(|_| status == Status::Fail || status == Status::Error) {
-        f["remediation"] = json!({ "desc": r.info().fix });
+    let remediation = Reason::from_code(&c.reason)
+        .filter(|_| status == Status::Fail || status == Status::Error)
+        .map(|r| Remediation {
+            desc: r.info().fix.as_str(),
+        });
+    Finding {
+        activity_id: 1,
+        category_uid: 2,
+        class_uid: 2003,
+        type_uid: 200301,
+        severity_id: sev_id,
+        status_id: fs_id,
+        time: run.time_ms,
+        metadata: Metadata {
+            version: OCSF_VERSION,
+            profiles: ["cloud"],
+            product: Product {
+                name: "orgsweep",
+                version: env!("CARGO_PKG_VERSION"),
+            },
+        },
+        finding_info: FindingInfo {
+            uid: finding_uid(c),
+        },
+        compliance: Compliance {
+            control: number,
+            status_id: cs_id,
+            status_code: &c.reason,
+            status_detail: &c.detail,
+            checks: [Uid { uid: &c.control }],
+        },
+        cloud: Cloud {
+            provider: "AWS",
+            region: &c.region,
+            account: Account {
+                uid: &c.account_id,
+                name: &c.account_name,
+            },
+            cloud_partition: (partition != "aws").then_some(partition),
+            org: (!run.organization_id.is_empty()).then_some(Uid {
+                uid: run.organization_id,
+            }),
+        },
+        resources: resources(c),
+        remediation,
     }
-    f
 }
 
 /// The Security Hub documentation of a control (`CloudWatch.6` → its anchor on the page of
@@ -282,7 +372,7 @@ mod tests {
     #[test]
     fn a_finding_names_the_standard_control_account_and_resources() {
         let run = run();
-        let f = finding(&cell(), &run);
+        let f = serde_json::to_value(finding(&cell(), &run)).unwrap();
         assert_eq!(f["class_uid"], 2003);
         assert_eq!(f["type_uid"], 200301);
         assert_eq!(f["compliance"]["control"], "4.6");
@@ -309,7 +399,7 @@ mod tests {
         // The same cell has the same id in every run.
         let later = RunContext { time_ms: 1, ..run };
         assert_eq!(
-            finding(&cell(), &later)["finding_info"]["uid"],
+            serde_json::to_value(finding(&cell(), &later)).unwrap()["finding_info"]["uid"],
             f["finding_info"]["uid"]
         );
         // A PASS asks for nothing.
@@ -318,7 +408,8 @@ mod tests {
             reason: "COMPLIANT".into(),
             ..cell()
         };
-        assert!(finding(&pass, &run).get("remediation").is_none());
+        let pass = serde_json::to_value(finding(&pass, &run)).unwrap();
+        assert!(pass.get("remediation").is_none());
     }
 
     /// A complete chain's PASS cell, with names of a realistic length: the common line.
