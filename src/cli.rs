@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::report::ocsf::OcsfCells;
 use crate::validate;
 
 #[derive(Debug, Parser)]
@@ -209,6 +210,18 @@ pub struct CheckArgs {
     /// the newest complete run under reports/).
     #[arg(long, value_name = "DIR|latest")]
     pub compare: Option<PathBuf>,
+
+    /// Which cells findings.ocsf.jsonl holds: all, non-pass (FAIL, ERROR and other statuses
+    /// but PASS and SKIPPED) or changed (needs --compare: the cells whose status or reason
+    /// changed, those that became PASS too).
+    #[arg(
+        long,
+        value_name = "CELLS",
+        value_enum,
+        default_value_t,
+        requires_if("changed", "compare")
+    )]
+    pub ocsf_cells: OcsfCells,
 }
 
 #[derive(Debug, Args)]
@@ -244,6 +257,18 @@ pub struct RemediateArgs {
     /// the newest complete run under reports/) and write changes.csv.
     #[arg(long, value_name = "DIR|latest", requires = "apply")]
     pub compare: Option<PathBuf>,
+
+    /// With --apply: which cells the re-check's findings.ocsf.jsonl holds (as for check;
+    /// changed needs --compare).
+    #[arg(
+        long,
+        value_name = "CELLS",
+        value_enum,
+        default_value_t,
+        requires = "apply",
+        requires_if("changed", "compare")
+    )]
+    pub ocsf_cells: OcsfCells,
 }
 
 #[derive(Debug, Args)]

@@ -30,6 +30,7 @@ pub async fn run(args: CheckArgs, quiet: bool) -> Result<Ended, CommandError> {
         &request,
         &dir,
         args.compare.as_deref(),
+        args.ocsf_cells,
         quiet,
         crate::signals::stop(),
     )

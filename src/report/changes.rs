@@ -124,12 +124,154 @@ pub struct Earlier {
     /// What it could check: a cell outside these is not compared.
     pub controls: BTreeSet<String>,
     pub regions: BTreeSet<String>,
-    /// Accounts it has cells of.
-    pub accounts: BTreeSet<String>,
-    /// (account, region, control) → (account name, status, reason).
-    pub cells: HashMap<(String, String, String), (String, Status, Reason)>,
+    /// Its cells, compactly: it is read before the sweep and held until the end.
+    pub cells: EarlierCells,
     /// What could not be compared, in words.
     pub notes: Vec<String>,
+}
+
+/// Strings met again and again (account ids, regions, controls), stored once, by number.
+#[derive(Debug, Default)]
+struct Interner {
+    index: HashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl Interner {
+    fn id(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.index.get(s) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(s.to_string());
+        self.index.insert(s.to_string(), i);
+        i
+    }
+
+    fn get(&self, s: &str) -> Option<u32> {
+        self.index.get(s).copied()
+    }
+}
+
+/// One earlier cell: (account, region, control) numbers, and its verdict (`None` once the
+/// current run has met the cell).
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    account: u32,
+    region: u32,
+    control: u32,
+    verdict: Option<(Status, Reason)>,
+}
+
+impl Slot {
+    /// findings.csv's own order (account, then control, then region), so that sorting is
+    /// rarely needed.
+    fn key(&self) -> (u32, u32, u32) {
+        (self.account, self.control, self.region)
+    }
+}
+
+/// An earlier run's cells: 16 bytes each, sorted by (account, control, region) and found by
+/// binary search. A map of owned strings took about 250 bytes a cell (64 MB at 255,255 cells),
+/// held for the whole sweep.
+#[derive(Debug, Default)]
+pub struct EarlierCells {
+    accounts: Interner,
+    /// The account's name as the earlier run wrote it, by account number.
+    names: Vec<String>,
+    regions: Interner,
+    controls: Interner,
+    slots: Vec<Slot>,
+    /// Whether `slots` may be out of order or hold a key twice.
+    unsorted: bool,
+}
+
+impl EarlierCells {
+    /// Adds a cell; the first of the same (account, region, control) wins.
+    pub fn insert(
+        &mut self,
+        (account, region, control): (&str, &str, &str),
+        name: &str,
+        verdict: (Status, Reason),
+    ) {
+        let a = self.accounts.id(account);
+        if a as usize == self.names.len() {
+            self.names.push(name.to_string());
+        }
+        let slot = Slot {
+            account: a,
+            region: self.regions.id(region),
+            control: self.controls.id(control),
+            verdict: Some(verdict),
+        };
+        self.unsorted |= self.slots.last().is_some_and(|l| l.key() >= slot.key());
+        self.slots.push(slot);
+    }
+
+    /// Sorts the cells for look-ups (findings.csv is already in account order, so this is
+    /// cheap).
+    fn seal(&mut self) {
+        if self.unsorted {
+            self.slots.sort_by_key(Slot::key);
+            self.slots.dedup_by_key(|s| s.key());
+            self.unsorted = false;
+        }
+        self.slots.shrink_to_fit();
+    }
+
+    fn position(&self, (account, region, control): (&str, &str, &str)) -> Option<usize> {
+        let key = (
+            self.accounts.get(account)?,
+            self.controls.get(control)?,
+            self.regions.get(region)?,
+        );
+        if !self.unsorted {
+            self.slots.binary_search_by_key(&key, Slot::key).ok()
+        } else {
+            self.slots.iter().position(|s| s.key() == key)
+        }
+    }
+
+    /// The earlier verdict of a cell not yet taken.
+    pub fn get(&self, key: (&str, &str, &str)) -> Option<(Status, Reason)> {
+        self.position(key).and_then(|i| self.slots[i].verdict)
+    }
+
+    /// Takes a cell out: what is left at the end is what the current run no longer has.
+    fn take(&mut self, key: (&str, &str, &str)) -> Option<(Status, Reason)> {
+        let i = self.position(key)?;
+        self.slots[i].verdict.take()
+    }
+
+    /// Whether it has cells of this account.
+    pub fn has_account(&self, account: &str) -> bool {
+        self.accounts.get(account).is_some()
+    }
+
+    /// The cells not taken: ((account, region, control), name, verdict).
+    fn remaining(&self) -> impl Iterator<Item = ((&str, &str, &str), &str, (Status, Reason))> {
+        self.slots.iter().filter_map(|s| {
+            let v = s.verdict?;
+            let a = s.account as usize;
+            Some((
+                (
+                    self.accounts.names[a].as_str(),
+                    self.regions.names[s.region as usize].as_str(),
+                    self.controls.names[s.control as usize].as_str(),
+                ),
+                self.names[a].as_str(),
+                v,
+            ))
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
 }
 
 #[derive(Deserialize)]
@@ -214,30 +356,37 @@ pub fn read_earlier(dir: &Path) -> Result<Earlier, CompareError> {
                 .into(),
         );
     }
-    for (n, record) in reader.records().enumerate() {
-        let r =
-            record.map_err(|e| err(format!("{}: record {}: {e}", findings.display(), n + 1)))?;
-        let get = |i: usize| r.get(i).unwrap_or_default().to_string();
-        let control = control
-            .map(&get)
-            .unwrap_or_else(|| crate::controls::DEFAULT_CONTROL.to_string());
-        let (Some(s), Some(why)) = (status_of(&get(status)), Reason::from_code(&get(reason)))
-        else {
+    let mut r = csv::StringRecord::new();
+    for n in 1.. {
+        let more = reader
+            .read_record(&mut r)
+            .map_err(|e| err(format!("{}: record {n}: {e}", findings.display())))?;
+        if !more {
+            break;
+        }
+        let get = |i: usize| r.get(i).unwrap_or_default();
+        let control = control.map_or(crate::controls::DEFAULT_CONTROL, get);
+        let (Some(s), Some(why)) = (status_of(get(status)), Reason::from_code(get(reason))) else {
             return Err(err(format!(
                 "{}: record {} has status `{}` / reason `{}`, which orgsweep does not write",
                 findings.display(),
-                n + 2,
+                n + 1,
                 get(status),
                 get(reason)
             )));
         };
-        earlier.accounts.insert(get(id));
-        earlier.regions.insert(get(region));
-        earlier.controls.insert(control.clone());
+        let region = get(region);
+        if !earlier.regions.contains(region) {
+            earlier.regions.insert(region.to_string());
+        }
+        if !earlier.controls.contains(control) {
+            earlier.controls.insert(control.to_string());
+        }
         earlier
             .cells
-            .insert((get(id), get(region), control), (get(name), s, why));
+            .insert((get(id), region, control), get(name), (s, why));
     }
+    earlier.cells.seal();
     if let Some(s) = &summary {
         if let Some(c) = &s.controls_checked {
             earlier.controls.extend(c.iter().cloned());
@@ -360,7 +509,8 @@ pub struct Comparer<'s> {
 }
 
 impl<'s> Comparer<'s> {
-    pub fn new(earlier: Earlier, scope: Scope<'s>) -> Self {
+    pub fn new(mut earlier: Earlier, scope: Scope<'s>) -> Self {
+        earlier.cells.seal();
         Comparer {
             earlier,
             scope,
@@ -368,50 +518,53 @@ impl<'s> Comparer<'s> {
         }
     }
 
-    /// One current cell.
+    /// One current cell `(account, region, control)`. Returns whether it is unchanged: the
+    /// earlier run had it with the same status and reason.
     pub fn push(
         &mut self,
-        key: (String, String, String),
+        key: (&str, &str, &str),
         name: &str,
         status: Status,
         reason: Reason,
-    ) {
+    ) -> bool {
         let after = (status, reason);
-        match self.earlier.cells.remove(&key) {
-            Some((_, bs, br)) => {
-                if let Some(change) = classify((bs, br), after) {
+        match self.earlier.cells.take(key) {
+            Some(before) => match classify(before, after) {
+                Some(change) => {
                     self.rows
-                        .push(row(&key, name, Some((bs, br)), Some(after), change));
+                        .push(row(key, name, Some(before), Some(after), change));
+                    false
                 }
-            }
+                None => true,
+            },
             None => {
-                let (account, region, control) = &key;
+                let (account, region, control) = key;
                 let comparable = self.earlier.controls.contains(control)
                     && self.earlier.regions.contains(region)
-                    && (self.earlier.complete || self.earlier.accounts.contains(account));
+                    && (self.earlier.complete || self.earlier.cells.has_account(account));
                 if comparable {
                     self.rows
-                        .push(row(&key, name, None, Some(after), Change::Added));
+                        .push(row(key, name, None, Some(after), Change::Added));
                 }
+                false
             }
         }
     }
 
     /// The changed cells (sorted) and the counts and notes.
-    pub fn finish(mut self) -> (Vec<ChangeRow>, ChangeSummary) {
+    pub fn finish(self) -> (Vec<ChangeRow>, ChangeSummary) {
         let mut not_compared = 0usize;
-        for (key, (name, bs, br)) in std::mem::take(&mut self.earlier.cells) {
-            let (account, region, control) = &key;
-            let in_scope =
-                self.scope.controls.contains(control) && self.scope.regions.contains(region);
+        let mut rows = self.rows;
+        for (key, name, before) in self.earlier.cells.remaining() {
+            let (account, region, control) = key;
+            let in_scope = self.scope.controls.iter().any(|c| c == control)
+                && self.scope.regions.iter().any(|r| r == region);
             if in_scope && !self.scope.organization_accounts.contains(account) {
-                self.rows
-                    .push(row(&key, &name, Some((bs, br)), None, Change::Removed));
+                rows.push(row(key, name, Some(before), None, Change::Removed));
             } else {
                 not_compared += 1;
             }
         }
-        let mut rows = self.rows;
         rows.sort();
         let mut summary = ChangeSummary {
             since: self.earlier.since.clone(),
@@ -444,24 +597,24 @@ pub fn compare(
     scope: Scope<'_>,
 ) -> (Vec<ChangeRow>, ChangeSummary) {
     let mut c = Comparer::new(earlier, scope);
-    for (key, (name, status, reason)) in current {
-        c.push(key, &name, status, reason);
+    for ((a, r, k), (name, status, reason)) in current {
+        c.push((&a, &r, &k), &name, status, reason);
     }
     c.finish()
 }
 
 fn row(
-    key: &(String, String, String),
+    (account, region, control): (&str, &str, &str),
     name: &str,
     before: Option<(Status, Reason)>,
     after: Option<(Status, Reason)>,
     change: Change,
 ) -> ChangeRow {
     ChangeRow {
-        account_id: key.0.clone(),
+        account_id: account.to_string(),
         account_name: name.to_string(),
-        region: key.1.clone(),
-        control: key.2.clone(),
+        region: region.to_string(),
+        control: control.to_string(),
         before,
         after,
         change,
@@ -546,13 +699,9 @@ mod tests {
             ..Earlier::default()
         };
         for (a, r, c, s, why) in cells {
-            e.accounts.insert(a.to_string());
             e.regions.insert(r.to_string());
             e.controls.insert(c.to_string());
-            e.cells.insert(
-                (a.to_string(), r.to_string(), c.to_string()),
-                (format!("name-{a}"), *s, *why),
-            );
+            e.cells.insert((a, r, c), &format!("name-{a}"), (*s, *why));
         }
         e
     }
@@ -661,11 +810,11 @@ mod tests {
         )
         .unwrap();
         let e = read_earlier(dir.path()).unwrap();
-        assert!(e.cells.contains_key(&(
-            "111122223333".to_string(),
-            "us-east-1".to_string(),
-            "console-auth-failures".to_string()
-        )));
+        assert_eq!(
+            e.cells
+                .get(("111122223333", "us-east-1", "console-auth-failures")),
+            Some((Fail, NoAlarm))
+        );
         assert!(
             e.notes.iter().any(|n| n.contains("layout before")),
             "{:?}",

@@ -1,7 +1,9 @@
 //! The files made from findings.csv once a run ends (complete or interrupted): `changes.csv`
-//! (with `--compare`), `findings.ocsf.jsonl` and `report.html`. They are derived from the one
-//! file every run writes as it goes, read once, streaming, so memory stays flat with the
-//! number of cells and an interrupted run gets them too (marked partial).
+//! (with `--compare`), `findings.ocsf.jsonl` (the cells `--ocsf-cells` selects) with
+//! `controls.ocsf.json`, and `report.html`. They are derived from the one file every run writes
+//! as it goes, read once, streaming (one record buffer, refilled), so the OCSF lines and the
+//! comparison cost no memory per cell and an interrupted run gets them too (marked partial).
+//! What does grow with the cells is the page (html.rs), which holds its data until the end.
 
 use std::collections::BTreeSet;
 use std::fs::File;
@@ -10,7 +12,7 @@ use std::path::Path;
 
 use super::changes::{self, Comparer, Earlier, Scope};
 use super::html::{PageAccount, PageBuilder, PageControl, REPORT};
-use super::ocsf::{self, CellRecord, RunContext, OCSF};
+use super::ocsf::{self, CellRecord, OcsfCells, RunContext, OCSF, OCSF_CONTROLS};
 use super::{Summary, FINDINGS};
 use crate::controls::Control;
 use crate::organization::Organization;
@@ -28,6 +30,8 @@ pub struct DerivedInput<'a> {
     pub selected: BTreeSet<String>,
     /// The earlier run to compare with (`--compare`).
     pub earlier: Option<Earlier>,
+    /// Which cells go into findings.ocsf.jsonl (`--ocsf-cells`).
+    pub ocsf_cells: OcsfCells,
 }
 
 fn io(path: &Path, e: impl std::fmt::Display) -> String {
@@ -94,47 +98,58 @@ pub fn write_derived(input: DerivedInput<'_>, summary: &mut Summary) -> Result<(
             },
         )
     });
-    for record in reader.records() {
-        let r = record.map_err(|e| io(&findings, e))?;
-        let get = |i: usize| r.get(i).unwrap_or_default().to_string();
-        let cell = CellRecord {
-            account_id: get(0),
-            account_name: get(1),
-            region: get(2),
-            control: get(3),
-            status: get(4),
-            reason: get(5),
-            detail: get(6),
-            trail_arn: get(7),
-            log_group_arn: get(8),
-            filter_name: get(9),
-            alarm_arn: get(10),
-            topic_arn: get(11),
-        };
-        let line =
-            serde_json::to_string(&ocsf::finding(&cell, &run)).map_err(|e| io(&ocsf_tmp, e))?;
-        writeln!(ocsf_out, "{line}").map_err(|e| io(&ocsf_tmp, e))?;
+    let mut r = csv::StringRecord::new();
+    let mut cell = CellRecord::default();
+    let mut line = Vec::with_capacity(2048);
+    while reader.read_record(&mut r).map_err(|e| io(&findings, e))? {
+        // One CellRecord, refilled: its strings keep their buffers from cell to cell.
+        let fields = [
+            &mut cell.account_id,
+            &mut cell.account_name,
+            &mut cell.region,
+            &mut cell.control,
+            &mut cell.status,
+            &mut cell.reason,
+            &mut cell.detail,
+            &mut cell.trail_arn,
+            &mut cell.log_group_arn,
+            &mut cell.filter_name,
+            &mut cell.alarm_arn,
+            &mut cell.topic_arn,
+        ];
+        for (i, field) in fields.into_iter().enumerate() {
+            field.clear();
+            field.push_str(r.get(i).unwrap_or_default());
+        }
+        let mut unchanged = false;
         if let Some(c) = comparer.as_mut() {
             let status = Status::ALL.into_iter().find(|s| s.as_str() == cell.status);
             if let (Some(status), Some(reason)) = (status, Reason::from_code(&cell.reason)) {
                 // The name as it was written (a leading `'` guards spreadsheets, not data).
-                c.push(
-                    (
-                        cell.account_id.clone(),
-                        cell.region.clone(),
-                        cell.control.clone(),
-                    ),
+                unchanged = c.push(
+                    (&cell.account_id, &cell.region, &cell.control),
                     &cell.account_name,
                     status,
                     reason,
                 );
             }
         }
+        if input.ocsf_cells.keeps(&cell.status, unchanged) {
+            line.clear();
+            serde_json::to_writer(&mut line, &ocsf::finding(&cell, &run))
+                .map_err(|e| io(&ocsf_tmp, e))?;
+            line.push(b'\n');
+            ocsf_out.write_all(&line).map_err(|e| io(&ocsf_tmp, e))?;
+        }
         page.push(&cell);
     }
     ocsf_out.flush().map_err(|e| io(&ocsf_tmp, e))?;
     drop(ocsf_out);
     std::fs::rename(&ocsf_tmp, &ocsf_path).map_err(|e| io(&ocsf_path, e))?;
+    super::write_json_atomically(
+        &dir.join(OCSF_CONTROLS),
+        &ocsf::controls_reference(input.controls),
+    )?;
 
     let compared = comparer.map(Comparer::finish);
     if let Some((rows, s)) = &compared {

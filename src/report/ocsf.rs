@@ -1,10 +1,14 @@
 //! `findings.ocsf.jsonl`: one OCSF Compliance Finding (class 2003, OCSF 1.8.0 — the newest
 //! version the `ocsf-json-schema` validator package ships) per cell, for security data lakes
-//! and SIEMs. Each finding carries the CIS standard, version and control number, the status,
-//! the account and region, the chain's resources, the reason and detail, `time` in
-//! milliseconds, and a `finding_info.uid` that is the same for the same cell in every run, so a
-//! consumer updates a finding rather than duplicating it.
+//! and SIEMs, and `controls.ocsf.json` beside it. A line holds what differs from cell to cell
+//! (ids, status, reason, detail, the chain's resources, `time` in milliseconds, and a
+//! `finding_info.uid` that is the same for the same cell in every run, so a consumer updates a
+//! finding rather than duplicating it); what every line of a control shares (title, reference
+//! pattern, standard, references, each reason's meaning and fix) is written once, in the side
+//! file. A sweep sends a data lake a line a cell, every day: 3.2 kB a line was 40 GB a month at
+//! 1000 accounts; about 1 kB is a third of that, and `--ocsf-cells` cuts it further.
 
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::controls::{self, Control};
@@ -16,6 +20,13 @@ pub const OCSF: &str = "findings.ocsf.jsonl";
 pub const OCSF_VERSION: &str = "1.8.0";
 /// The CIS benchmark version the control numbers are of.
 pub const CIS_STANDARD: &str = "CIS AWS Foundations Benchmark v3.0.0";
+/// Where the CIS benchmark is published.
+pub const CIS_URL: &str = "https://www.cisecurity.org/benchmark/amazon_web_services";
+/// The side file of what every finding of a control shares.
+pub const OCSF_CONTROLS: &str = "controls.ocsf.json";
+/// The finding type of every finding (the Security Hub finding-type taxonomy).
+const FINDING_TYPE: &str =
+    "Software and Configuration Checks/Industry and Regulatory Standards/CIS AWS Foundations Benchmark";
 
 /// One cell, as findings.csv has it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -32,6 +43,37 @@ pub struct CellRecord {
     pub filter_name: String,
     pub alarm_arn: String,
     pub topic_arn: String,
+}
+
+/// Which cells `--ocsf-cells` writes to findings.ocsf.jsonl. SKIPPED cells (region not
+/// enabled, account excluded) are not findings a consumer acts on, so `non-pass` leaves them out
+/// with the PASS cells; every other status (FAIL, ERROR, and any added later, such as
+/// EXCEPTED) is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum OcsfCells {
+    /// Every cell.
+    #[default]
+    All,
+    /// Only cells that are neither PASS nor SKIPPED.
+    NonPass,
+    /// With --compare: only cells whose status or reason is not what the earlier run had
+    /// (those that became PASS too, so that a consumer can close them).
+    Changed,
+}
+
+impl OcsfCells {
+    /// Whether a cell is written. `unchanged`: the earlier run had this cell with the same
+    /// status and reason (a cell it did not have, or could not compare, counts as changed: the
+    /// consumer has not heard of it).
+    pub fn keeps(self, status: &str, unchanged: bool) -> bool {
+        match self {
+            OcsfCells::All => true,
+            OcsfCells::NonPass => {
+                status != Status::Pass.as_str() && status != Status::Skipped.as_str()
+            }
+            OcsfCells::Changed => !unchanged,
+        }
+    }
 }
 
 /// What every finding of a run shares.
@@ -64,208 +106,241 @@ fn statuses(status: Status) -> (Enum, Enum, Enum) {
     }
 }
 
-fn resource(kind: &str, uid: Option<&str>, name: &str, region: &str, partition: &str) -> Value {
-    let mut r = json!({
-        "type": kind,
-        "name": name,
-        "region": region,
-        "cloud_partition": partition,
-    });
-    if let Some(uid) = uid {
-        r["uid"] = json!(uid);
-    }
-    r
+/// One line, borrowed from the cell: written straight to the file, no JSON tree built per
+/// cell (the derived pass writes a line for each of hundreds of thousands of cells).
+#[derive(Serialize)]
+pub struct Finding<'a> {
+    activity_id: u8,
+    category_uid: u8,
+    class_uid: u16,
+    type_uid: u32,
+    severity_id: u8,
+    status_id: u8,
+    time: i64,
+    metadata: Metadata,
+    finding_info: FindingInfo,
+    compliance: Compliance<'a>,
+    cloud: Cloud<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    resources: Vec<Resource<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remediation: Option<Remediation>,
 }
 
-/// The last part of an ARN's resource (`trail/main` → `main`).
-fn short_name(arn: &str) -> String {
-    let resource = parse_arn(arn).map(|p| p.resource).unwrap_or(arn);
-    let resource = resource.strip_suffix(":*").unwrap_or(resource);
-    resource
-        .rsplit([':', '/'])
-        .next()
-        .unwrap_or(resource)
-        .to_string()
+#[derive(Serialize)]
+struct Metadata {
+    version: &'static str,
+    profiles: [&'static str; 1],
+    product: Product,
+}
+
+#[derive(Serialize)]
+struct Product {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct FindingInfo {
+    uid: String,
+}
+
+#[derive(Serialize)]
+struct Compliance<'a> {
+    control: &'a str,
+    status_id: u8,
+    status_code: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    status_detail: &'a str,
+    checks: [Uid<'a>; 1],
+}
+
+#[derive(Serialize)]
+struct Uid<'a> {
+    uid: &'a str,
+}
+
+#[derive(Serialize)]
+struct Cloud<'a> {
+    provider: &'static str,
+    region: &'a str,
+    account: Account<'a>,
+    /// The commercial partition is the default; GovCloud and China are said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cloud_partition: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    org: Option<Uid<'a>>,
+}
+
+#[derive(Serialize)]
+struct Account<'a> {
+    uid: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    name: &'a str,
+}
+
+/// A resource by its ARN alone (the ARN names its service and type, partition, region, account
+/// and name, so nothing else is repeated beside it), or, for the metric filter, which has no
+/// ARN, by its type and name.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Resource<'a> {
+    Arn {
+        uid: &'a str,
+    },
+    Named {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        name: &'a str,
+    },
+}
+
+#[derive(Serialize)]
+struct Remediation {
+    desc: &'static str,
 }
 
 /// The chain's resources, as far as the chain got.
-fn resources(c: &CellRecord, partition: &str) -> Vec<Value> {
-    let region_of = |arn: &str| {
-        parse_arn(arn)
-            .map(|p| p.region.to_string())
-            .filter(|r| !r.is_empty())
-            .unwrap_or_else(|| c.region.clone())
-    };
-    let mut out = Vec::new();
-    let by_arn = |out: &mut Vec<Value>, kinds: [(&str, &String); 2]| {
-        for (kind, arn) in kinds.into_iter().filter(|(_, arn)| !arn.is_empty()) {
-            out.push(resource(
-                kind,
-                Some(arn),
-                &short_name(arn),
-                &region_of(arn),
-                partition,
-            ));
-        }
-    };
-    by_arn(
-        &mut out,
-        [
-            ("AWS::CloudTrail::Trail", &c.trail_arn),
-            ("AWS::Logs::LogGroup", &c.log_group_arn),
-        ],
-    );
-    if !c.filter_name.is_empty() {
-        let region = if c.log_group_arn.is_empty() {
-            c.region.clone()
-        } else {
-            region_of(&c.log_group_arn)
-        };
-        let mut f = resource(
-            "AWS::Logs::MetricFilter",
-            None,
-            &c.filter_name,
-            &region,
-            partition,
-        );
-        if !c.log_group_arn.is_empty() {
-            f["data"] = json!({ "log_group_arn": c.log_group_arn });
-        }
-        out.push(f);
+fn resources(c: &CellRecord) -> Vec<Resource<'_>> {
+    fn arn(a: &str) -> Option<Resource<'_>> {
+        (!a.is_empty()).then_some(Resource::Arn { uid: a })
     }
-    by_arn(
-        &mut out,
-        [
-            ("AWS::CloudWatch::Alarm", &c.alarm_arn),
-            ("AWS::SNS::Topic", &c.topic_arn),
-        ],
-    );
-    out
+    let filter = (!c.filter_name.is_empty()).then_some(Resource::Named {
+        kind: "AWS::Logs::MetricFilter",
+        name: c.filter_name.as_str(),
+    });
+    [
+        arn(&c.trail_arn),
+        arn(&c.log_group_arn),
+        filter,
+        arn(&c.alarm_arn),
+        arn(&c.topic_arn),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
-/// One finding. Unknown statuses or reasons (a hand-edited findings file) are Unknown.
-pub fn finding(c: &CellRecord, run: &RunContext<'_>) -> Value {
+/// One finding: what a consumer needs to act on this cell (ids, status, reason, detail, the
+/// chain's resources) and nothing that is the same on every line of the control — the title,
+/// reference pattern and references of each control are in [`controls_reference`]
+/// (`controls.ocsf.json`), keyed by `compliance.checks[0].uid`. OCSF captions (`class_name`,
+/// `severity`, ...) are left out: the schema derives them from the `_id`s. Unknown statuses or
+/// reasons (a hand-edited findings file) are Unknown.
+pub fn finding<'a>(c: &'a CellRecord, run: &RunContext<'a>) -> Finding<'a> {
     let status = Status::ALL
         .into_iter()
         .find(|s| s.as_str() == c.status)
         .unwrap_or(Status::Error);
-    let reason = Reason::from_code(&c.reason);
-    let control: Option<&Control> = controls::get(&c.control);
-    let ((cs_id, cs), (fs_id, fs), (sev_id, sev)) = statuses(status);
-    let number = control.and_then(|k| k.cis_number()).unwrap_or("");
-    let title = control
-        .map(|k| k.title.as_str())
-        .unwrap_or(c.control.as_str());
-    let hub = control.and_then(|k| k.security_hub.clone());
-    let numbers = match &hub {
-        Some(h) => format!("CIS {number}, {h}"),
-        None => format!("CIS {number}"),
-    };
+    let ((cs_id, _), (fs_id, _), (sev_id, _)) = statuses(status);
+    let number = controls::get(&c.control)
+        .and_then(|k| k.cis_number())
+        .unwrap_or("");
     let partition = parse_arn(&c.trail_arn)
-        .map(|p| p.partition.to_string())
-        .unwrap_or_else(|| run.partition.to_string());
-    let mut requirements = vec![format!("{CIS_STANDARD} {number} - {title} are monitored")];
-    if let Some(h) = &hub {
-        requirements.push(format!("AWS Security Hub {h}"));
-    }
-    let mut check = json!({
-        "name": c.control,
-        "status": cs,
-        "status_id": cs_id,
-        "standards": [CIS_STANDARD],
-    });
-    if let Some(h) = &hub {
-        check["uid"] = json!(h);
-    }
-    let uid = finding_uid(c);
-    let mut account = json!({
-        "uid": c.account_id,
-        "type": "AWS Account",
-        "type_id": 10,
-    });
-    if !c.account_name.is_empty() {
-        account["name"] = json!(c.account_name);
-    }
-    let mut cloud = json!({
-        "provider": "AWS",
-        "region": c.region,
-        "cloud_partition": partition,
-        "account": account,
-    });
-    if !run.organization_id.is_empty() {
-        cloud["org"] = json!({ "uid": run.organization_id });
-    }
-    let desc = control
-        .map(|k| {
-            format!(
-                "A log metric filter and alarm should exist for {}: {}",
-                k.reference.catches, k.reference.texts[0]
-            )
-        })
-        .unwrap_or_default();
-    let mut compliance = json!({
-        "standards": [CIS_STANDARD],
-        "requirements": requirements,
-        "control": number,
-        "status": cs,
-        "status_id": cs_id,
-        "status_code": c.reason,
-        "checks": [check],
-    });
-    if !c.detail.is_empty() {
-        compliance["status_details"] = json!([c.detail]);
-    }
-    let mut f = json!({
-        "activity_id": 1,
-        "activity_name": "Create",
-        "category_uid": 2,
-        "category_name": "Findings",
-        "class_uid": 2003,
-        "class_name": "Compliance Finding",
-        "type_uid": 200301,
-        "type_name": "Compliance Finding: Create",
-        "severity_id": sev_id,
-        "severity": sev,
-        "status_id": fs_id,
-        "status": fs,
-        "time": run.time_ms,
-        "message": format!(
-            "{CIS_STANDARD} {number} ({}) {}: {} ({}) in account {}, {}",
-            hub.as_deref().unwrap_or("no Security Hub control"),
-            c.control,
-            c.status,
-            c.reason,
-            c.account_id,
-            c.region
-        ),
-        "metadata": {
-            "version": OCSF_VERSION,
-            "profiles": ["cloud"],
-            "uid": format!("{uid}:{}", run.time_ms),
-            "product": {
-                "name": "orgsweep",
-                "vendor_name": "orgsweep",
-                "version": env!("CARGO_PKG_VERSION"),
+        .map(|p| p.partition)
+        .unwrap_or(run.partition);
+    // What to do differs by reason, and only a FAIL or ERROR asks for anything.
+    let remediation = Reason::from_code(&c.reason)
+        .filter(|_| status == Status::Fail || status == Status::Error)
+        .map(|r| Remediation {
+            desc: r.info().fix.as_str(),
+        });
+    Finding {
+        activity_id: 1,
+        category_uid: 2,
+        class_uid: 2003,
+        type_uid: 200301,
+        severity_id: sev_id,
+        status_id: fs_id,
+        time: run.time_ms,
+        metadata: Metadata {
+            version: OCSF_VERSION,
+            profiles: ["cloud"],
+            product: Product {
+                name: "orgsweep",
+                version: env!("CARGO_PKG_VERSION"),
             },
         },
-        "finding_info": {
-            "uid": uid,
-            "title": format!("{title} ({numbers}): {}", c.status),
-            "desc": desc,
-            "types": ["Software and Configuration Checks/Industry and Regulatory Standards/CIS AWS Foundations Benchmark"],
-            "created_time": run.time_ms,
+        finding_info: FindingInfo {
+            uid: finding_uid(c),
         },
-        "compliance": compliance,
-        "cloud": cloud,
-    });
-    let res = resources(c, &partition);
-    if !res.is_empty() {
-        f["resources"] = json!(res);
+        compliance: Compliance {
+            control: number,
+            status_id: cs_id,
+            status_code: &c.reason,
+            status_detail: &c.detail,
+            checks: [Uid { uid: &c.control }],
+        },
+        cloud: Cloud {
+            provider: "AWS",
+            region: &c.region,
+            account: Account {
+                uid: &c.account_id,
+                name: &c.account_name,
+            },
+            cloud_partition: (partition != "aws").then_some(partition),
+            org: (!run.organization_id.is_empty()).then_some(Uid {
+                uid: run.organization_id,
+            }),
+        },
+        resources: resources(c),
+        remediation,
     }
-    if let Some(r) = reason.filter(|_| status == Status::Fail || status == Status::Error) {
-        f["remediation"] = json!({ "desc": r.info().fix });
-    }
-    f
+}
+
+/// The Security Hub documentation of a control (`CloudWatch.6` → its anchor on the page of
+/// the CloudWatch controls), where AWS states the reference pattern.
+pub fn security_hub_url(id: &str) -> Option<String> {
+    let n = id.strip_prefix("CloudWatch.")?;
+    Some(format!(
+        "https://docs.aws.amazon.com/securityhub/latest/userguide/cloudwatch-controls.html#cloudwatch-{n}"
+    ))
+}
+
+/// `controls.ocsf.json`: what every finding of a control shares, written once per run beside
+/// findings.ocsf.jsonl — per control its title, numbers, description with the reference
+/// pattern and documentation URLs; per reason code its meaning and fix.
+pub fn controls_reference(controls: &[&Control]) -> Value {
+    let per_control: serde_json::Map<String, Value> = controls
+        .iter()
+        .map(|k| {
+            let mut references = vec![json!(CIS_URL)];
+            if let Some(url) = k.security_hub.as_deref().and_then(security_hub_url) {
+                references.push(json!(url));
+            }
+            let value = json!({
+                "title": k.title,
+                "cis": k.cis_number(),
+                "security_hub": k.security_hub,
+                "desc": format!(
+                    "A log metric filter and alarm should exist for {}: {}",
+                    k.reference.catches, k.reference.texts[0]
+                ),
+                "reference_pattern": k.reference.texts[0],
+                "types": [FINDING_TYPE],
+                "references": references,
+            });
+            (k.id.clone(), value)
+        })
+        .collect();
+    let reasons: serde_json::Map<String, Value> = crate::verdict::reasons()
+        .iter()
+        .map(|r| {
+            (
+                r.code.clone(),
+                json!({ "meaning": r.meaning, "fix": r.fix }),
+            )
+        })
+        .collect();
+    json!({
+        "format": "orgsweep-ocsf-controls",
+        "ocsf_version": OCSF_VERSION,
+        "standard": CIS_STANDARD,
+        "findings": OCSF,
+        "key": "a finding's compliance.checks[0].uid is its control's key in `controls`; its compliance.status_code is its reason's key in `reasons`",
+        "controls": per_control,
+        "reasons": reasons,
+    })
 }
 
 #[cfg(test)]
@@ -288,25 +363,37 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_finding_names_the_standard_control_account_and_resources() {
-        let run = RunContext {
+    fn run() -> RunContext<'static> {
+        RunContext {
             time_ms: 1_767_225_600_000,
             organization_id: "o-abc",
             partition: "aws",
-        };
-        let f = finding(&cell(), &run);
+        }
+    }
+
+    #[test]
+    fn a_finding_names_the_standard_control_account_and_resources() {
+        let run = run();
+        let f = serde_json::to_value(finding(&cell(), &run)).unwrap();
         assert_eq!(f["class_uid"], 2003);
         assert_eq!(f["type_uid"], 200301);
         assert_eq!(f["compliance"]["control"], "5.6");
         assert_eq!(f["compliance"]["status_id"], 3);
         assert_eq!(f["compliance"]["status_code"], "PATTERN_TOO_NARROW");
-        assert_eq!(f["compliance"]["checks"][0]["uid"], "CloudWatch.6");
+        assert_eq!(
+            f["compliance"]["status_detail"],
+            "filter f matches only some"
+        );
+        assert_eq!(f["compliance"]["checks"][0]["uid"], "console-auth-failures");
         assert_eq!(f["cloud"]["account"]["uid"], "111122223333");
         assert_eq!(f["cloud"]["org"]["uid"], "o-abc");
         assert_eq!(f["time"], 1_767_225_600_000i64);
         assert_eq!(f["resources"].as_array().unwrap().len(), 3);
-        assert_eq!(f["resources"][0]["name"], "main");
+        assert_eq!(
+            f["resources"][0]["uid"],
+            "arn:aws:cloudtrail:us-east-1:111122223333:trail/main"
+        );
+        assert_eq!(f["resources"][2]["name"], "f");
         assert!(f["remediation"]["desc"]
             .as_str()
             .unwrap()
@@ -314,12 +401,78 @@ mod tests {
         // The same cell has the same id in every run.
         let later = RunContext { time_ms: 1, ..run };
         assert_eq!(
-            finding(&cell(), &later)["finding_info"]["uid"],
+            serde_json::to_value(finding(&cell(), &later)).unwrap()["finding_info"]["uid"],
             f["finding_info"]["uid"]
         );
-        assert_ne!(
-            finding(&cell(), &later)["metadata"]["uid"],
-            f["metadata"]["uid"]
+        // A PASS asks for nothing.
+        let pass = CellRecord {
+            status: "PASS".into(),
+            reason: "COMPLIANT".into(),
+            ..cell()
+        };
+        let pass = serde_json::to_value(finding(&pass, &run)).unwrap();
+        assert!(pass.get("remediation").is_none());
+    }
+
+    /// A complete chain's PASS cell, with names of a realistic length: the common line.
+    fn full_pass() -> CellRecord {
+        let a = "111122223333";
+        CellRecord {
+            account_id: a.into(),
+            account_name: "payments-production-eu".into(),
+            region: "eu-central-1".into(),
+            control: "unauthorized-api-calls".into(),
+            status: "PASS".into(),
+            reason: "COMPLIANT".into(),
+            detail: String::new(),
+            trail_arn: format!("arn:aws:cloudtrail:us-east-1:{a}:trail/organization-cloudtrail"),
+            log_group_arn: format!(
+                "arn:aws:logs:us-east-1:{a}:log-group:aws-cloudtrail-logs-org:*"
+            ),
+            filter_name: "cis-unauthorized-api-calls".into(),
+            alarm_arn: format!("arn:aws:cloudwatch:us-east-1:{a}:alarm:cis-unauthorized-api-calls"),
+            topic_arn: format!("arn:aws:sns:us-east-1:{a}:security-alarms"),
+        }
+    }
+
+    #[test]
+    fn a_line_carries_no_control_wide_text_and_stays_under_a_kilobyte() {
+        let line = serde_json::to_string(&finding(&full_pass(), &run())).unwrap();
+        assert!(line.len() <= 1024, "{} bytes: {line}", line.len());
+        let control = controls::get("unauthorized-api-calls").unwrap();
+        for shared in [
+            control.title.as_str(),
+            control.reference.texts[0].as_str(),
+            control.reference.catches.as_str(),
+            FINDING_TYPE,
+            CIS_STANDARD,
+        ] {
+            assert!(!line.contains(shared), "{shared:?} is in {line}");
+        }
+        // ... it is in the side file, once.
+        let side = controls_reference(&[control]);
+        let c = &side["controls"]["unauthorized-api-calls"];
+        assert_eq!(c["reference_pattern"], control.reference.texts[0].as_str());
+        assert_eq!(c["cis"], "4.1");
+        assert_eq!(
+            c["references"][1],
+            "https://docs.aws.amazon.com/securityhub/latest/userguide/cloudwatch-controls.html#cloudwatch-2"
         );
+        assert!(side["reasons"]["NO_TRAIL"]["fix"].is_string());
+    }
+
+    #[test]
+    fn ocsf_cells_keeps_what_it_says() {
+        use OcsfCells::*;
+        for status in ["PASS", "FAIL", "ERROR", "SKIPPED", "EXCEPTED"] {
+            assert!(All.keeps(status, true));
+            assert!(!Changed.keeps(status, true));
+            assert!(Changed.keeps(status, false));
+        }
+        assert!(!NonPass.keeps("PASS", false));
+        assert!(!NonPass.keeps("SKIPPED", false));
+        assert!(NonPass.keeps("FAIL", true));
+        assert!(NonPass.keeps("ERROR", true));
+        assert!(NonPass.keeps("EXCEPTED", true));
     }
 }

@@ -8,6 +8,7 @@ use crate::organization::OrgAccount;
 use crate::outcome::Ended;
 use crate::report::changes::{self, Earlier};
 use crate::report::derived::{write_derived, DerivedInput};
+use crate::report::ocsf::OcsfCells;
 use crate::report::screen::WorstAccounts;
 use crate::report::summary::{AccountCounts, NotChecked};
 use crate::report::{ReportWriter, Summary};
@@ -31,6 +32,7 @@ pub async fn run(
     request: &SweepRequest,
     dir: &Path,
     compare: Option<&Path>,
+    ocsf_cells: OcsfCells,
     quiet: bool,
     stop: Stop,
 ) -> Result<Checked, RunError> {
@@ -43,6 +45,7 @@ pub async fn run(
         &selected.excluded,
         dir,
         earlier,
+        ocsf_cells,
         quiet,
         stop,
     )
@@ -96,6 +99,7 @@ pub async fn sweep_to_files(
     excluded: &[OrgAccount],
     dir: &Path,
     earlier: Option<Earlier>,
+    ocsf_cells: OcsfCells,
     quiet: bool,
     stop: Stop,
 ) -> Result<Checked, RunError> {
@@ -188,6 +192,7 @@ pub async fn sweep_to_files(
         partition: &session.caller.partition,
         selected: check.iter().chain(excluded).map(|a| a.id.clone()).collect(),
         earlier,
+        ocsf_cells,
     };
     if let Some(signal) = interrupted {
         summary.interrupted = Some(signal.to_string());

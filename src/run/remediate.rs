@@ -17,6 +17,7 @@ use crate::remediate::plan::{Plan, Unplanned, PLAN_FORMAT, PLAN_VERSION};
 use crate::remediate::skeleton::{self, AccountCells};
 use crate::remediate::{apply, plan_file, target, PlanConfig};
 use crate::report::changes::Earlier;
+use crate::report::ocsf::OcsfCells;
 use crate::sweep::{progress, Session, SweepRequest};
 use crate::verdict::Reason;
 
@@ -271,6 +272,7 @@ pub async fn recheck(
     plan: &Plan,
     dir: &Path,
     earlier: Option<Earlier>,
+    ocsf_cells: OcsfCells,
     quiet: bool,
     stop: Stop,
 ) -> Result<Checked, RunError> {
@@ -285,7 +287,7 @@ pub async fn recheck(
     if !quiet {
         eprintln!("Re-checking {} touched account(s)...", accounts.len());
     }
-    check::sweep_to_files(session, &accounts, &[], dir, earlier, quiet, stop)
+    check::sweep_to_files(session, &accounts, &[], dir, earlier, ocsf_cells, quiet, stop)
         .await
         .map_err(|e| match e {
             // The actions are done: a directory that cannot be written now leaves an

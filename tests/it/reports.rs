@@ -260,26 +260,11 @@ async fn ocsf_findings_validate_against_the_schema() {
         let dir = work.path().join(run);
         let out = check_into(&moto, work.path(), &dir, &["--quiet", "--controls", "all"]);
         assert_eq!(out.status.code(), Some(1), "{}", explain(&out));
-        let file = dir.join("findings.ocsf.jsonl");
-        let python = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
-        assert!(
-            python.exists(),
-            "{} is missing: run scripts/setup-emulator (scripts/test does)",
-            python.display()
-        );
-        let validated = std::process::Command::new(&python)
-            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/validate-ocsf"))
-            .arg(&file)
-            .output()
-            .expect("run scripts/validate-ocsf");
-        let report = text(&validated.stdout) + &text(&validated.stderr);
-        let lines = read(&dir, "findings.ocsf.jsonl").lines().count();
+        let lines = validate_ocsf(&dir);
         assert!(lines >= 5 * 2 * control_count(), "{lines} findings");
-        assert!(validated.status.success(), "{report}");
-        assert!(
-            report.contains(&format!("{lines} passed, 0 failed")),
-            "{report}"
-        );
+        let side: serde_json::Value =
+            serde_json::from_str(&read(&dir, "controls.ocsf.json")).unwrap();
+        assert_eq!(side["controls"].as_object().unwrap().len(), control_count(), "{side}");
         let mut these: Vec<String> = read(&dir, "findings.ocsf.jsonl")
             .lines()
             .map(|l| {
@@ -295,4 +280,177 @@ async fn ocsf_findings_validate_against_the_schema() {
     assert_eq!(uids[0], uids[1], "finding uids are stable across runs");
     let unique: BTreeSet<&String> = uids[0].iter().collect();
     assert_eq!(unique.len(), uids[0].len(), "one uid per cell");
+}
+
+/// Validates every line of `dir`'s findings.ocsf.jsonl with scripts/validate-ocsf; the number
+/// of lines.
+fn validate_ocsf(dir: &Path) -> usize {
+    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run scripts/setup-emulator (scripts/test does)",
+        python.display()
+    );
+    let validated = std::process::Command::new(&python)
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/validate-ocsf"))
+        .arg(dir.join("findings.ocsf.jsonl"))
+        .output()
+        .expect("run scripts/validate-ocsf");
+    let report = text(&validated.stdout) + &text(&validated.stderr);
+    let lines = read(dir, "findings.ocsf.jsonl").lines().count();
+    assert!(validated.status.success(), "{report}");
+    assert!(
+        report.contains(&format!("{lines} passed, 0 failed")),
+        "{report}"
+    );
+    lines
+}
+
+/// `(finding uid, compliance status_id)` of every line of `dir`'s findings.ocsf.jsonl.
+fn ocsf_cells(dir: &Path) -> BTreeSet<(String, i64)> {
+    read(dir, "findings.ocsf.jsonl")
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                v["finding_info"]["uid"].as_str().unwrap().to_string(),
+                v["compliance"]["status_id"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// findings.csv rows as `(finding uid, status)`.
+fn csv_cells(dir: &Path) -> Vec<(String, String)> {
+    let text = read(dir, "findings.csv");
+    csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (
+                format!("orgsweep:{}:{}:{}", &r[0], &r[2], &r[3]),
+                r[4].to_string(),
+            )
+        })
+        .collect()
+}
+
+/// `--ocsf-cells non-pass` writes exactly the FAIL and ERROR cells; `changed` (with
+/// `--compare`) exactly the cells whose status or reason changed, the fixed ones too (as PASS,
+/// so that a consumer can close them). Every line validates.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ocsf_cells_writes_only_the_cells_asked_for() {
+    let moto = Moto::start();
+    let org = seed::create_organization(&moto).await;
+    let states = [
+        ("steady", Break::None),
+        ("to-break", Break::None),
+        ("broken", Break::NoAlarm),
+        ("to-fix", Break::NoAlarm),
+    ];
+    let new: Vec<NewAccount> = states
+        .iter()
+        .map(|(n, _)| NewAccount::new(*n, format!("{n}@example.com")))
+        .collect();
+    let ids = seed::create_accounts(&moto, &org.root_id, &new).await;
+    let accounts = join_all(ids.iter().map(|id| moto.account(id))).await;
+    for (a, (_, b)) in accounts.iter().zip(&states) {
+        seed_chain(&moto, a, &b.apply(ChainSpec::compliant(HOME))).await;
+    }
+    let id_of = |name: &str| ids[states.iter().position(|(n, _)| *n == name).unwrap()].clone();
+    let work = tempfile::tempdir().unwrap();
+    let args = ["--quiet", "--controls", "console-auth-failures"];
+
+    let first = work.path().join("first");
+    let out = check_into(
+        &moto,
+        work.path(),
+        &first,
+        &[&args[..], &["--ocsf-cells", "non-pass"]].concat(),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", explain(&out));
+    validate_ocsf(&first);
+    let written: BTreeSet<String> = ocsf_cells(&first).into_iter().map(|(u, _)| u).collect();
+    let all = csv_cells(&first);
+    let want: BTreeSet<String> = all
+        .iter()
+        .filter(|(_, s)| s != "PASS" && s != "SKIPPED")
+        .map(|(u, _)| u.clone())
+        .collect();
+    assert_eq!(written, want);
+    for region in ["us-east-1", "eu-west-1"] {
+        let uid = |n: &str| format!("orgsweep:{}:{region}:console-auth-failures", id_of(n));
+        assert!(written.contains(&uid("broken")) && written.contains(&uid("to-fix")));
+        assert!(!written.contains(&uid("steady")) && !written.contains(&uid("to-break")));
+    }
+    assert!(written.len() < all.len(), "the PASS cells are left out");
+
+    // Break one, fix one; `changed` writes exactly their cells.
+    let spec = ChainSpec::compliant(HOME);
+    accounts[1]
+        .cloudwatch(HOME)
+        .delete_alarms()
+        .alarm_names(spec.alarm_name())
+        .send()
+        .await
+        .unwrap();
+    seed_chain(
+        &moto,
+        &accounts[3],
+        &ChainSpec::compliant(HOME).prefix("fix"),
+    )
+    .await;
+    let second = work.path().join("second");
+    let out = check_into(
+        &moto,
+        work.path(),
+        &second,
+        &[
+            &args[..],
+            &[
+                "--compare",
+                first.to_str().unwrap(),
+                "--ocsf-cells",
+                "changed",
+            ],
+        ]
+        .concat(),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", explain(&out));
+    assert_eq!(validate_ocsf(&second), 4);
+    let mut want = BTreeSet::new();
+    for region in ["us-east-1", "eu-west-1"] {
+        let uid = |n: &str| format!("orgsweep:{}:{region}:console-auth-failures", id_of(n));
+        want.insert((uid("to-break"), 3)); // Fail
+        want.insert((uid("to-fix"), 1)); // Pass: the consumer closes it
+    }
+    assert_eq!(ocsf_cells(&second), want);
+}
+
+/// An unknown `--ocsf-cells` value lists the valid ones; `changed` without `--compare` says
+/// it needs it. Both exit 2 before any AWS call (port 9 answers nothing).
+#[test]
+fn ocsf_cells_refuses_what_it_cannot_do() {
+    let em = Emulator::new("http://127.0.0.1:9");
+    let dir = tempfile::tempdir().unwrap();
+    let out = check_into(
+        &em,
+        dir.path(),
+        &dir.path().join("o"),
+        &["--ocsf-cells", "fails"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", explain(&out));
+    let err = text(&out.stderr);
+    for word in ["--ocsf-cells", "fails", "all", "non-pass", "changed"] {
+        assert!(err.contains(word), "{word}: {err}");
+    }
+    let out = check_into(
+        &em,
+        dir.path(),
+        &dir.path().join("o"),
+        &["--ocsf-cells", "changed"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", explain(&out));
+    assert!(text(&out.stderr).contains("--compare"), "{}", explain(&out));
+    assert!(!dir.path().join("o").exists(), "nothing was swept");
 }
