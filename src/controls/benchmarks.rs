@@ -178,6 +178,16 @@ impl Benchmark {
         &self.spec().version
     }
 
+    /// The standard as one string (`CIS Amazon Web Services Foundations Benchmark v7.0.0`; the
+    /// Security Hub controls as `AWS Security Hub`): what OCSF's `compliance.standards` holds.
+    pub fn standard(self) -> String {
+        if self.is_cis() {
+            format!("{} v{}", self.name(), self.version())
+        } else {
+            self.name().to_string()
+        }
+    }
+
     /// Whether this is a CIS benchmark (its numbers are CIS numbers).
     pub fn is_cis(self) -> bool {
         self.spec().id.starts_with("cis-")

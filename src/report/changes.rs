@@ -42,10 +42,14 @@ pub enum Change {
     ReasonChanged,
     Added,
     Removed,
+    /// A cell an exception now accepts (FAIL → EXCEPTED).
+    Excepted,
+    /// An exception that expired or was removed (EXCEPTED → FAIL).
+    ExceptionEnded,
 }
 
 impl Change {
-    pub const ALL: [Change; 7] = [
+    pub const ALL: [Change; 9] = [
         Change::NewFail,
         Change::Fixed,
         Change::NewError,
@@ -53,6 +57,8 @@ impl Change {
         Change::ReasonChanged,
         Change::Added,
         Change::Removed,
+        Change::Excepted,
+        Change::ExceptionEnded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -64,6 +70,8 @@ impl Change {
             Change::ReasonChanged => "REASON_CHANGED",
             Change::Added => "ADDED",
             Change::Removed => "REMOVED",
+            Change::Excepted => "EXCEPTED",
+            Change::ExceptionEnded => "EXCEPTION_ENDED",
         }
     }
 }
@@ -77,8 +85,10 @@ pub fn classify(before: (Status, Reason), after: (Status, Reason)) -> Option<Cha
     Some(match (before.0, after.0) {
         (b, Error) if b != Error => Change::NewError,
         (Error, a) if a != Error && a != Fail => Change::ErrorCleared,
+        (Excepted, Fail) => Change::ExceptionEnded,
         (b, Fail) if b != Fail => Change::NewFail,
-        (Fail, Pass) => Change::Fixed,
+        (b, Excepted) if b != Excepted => Change::Excepted,
+        (Fail | Excepted, Pass) => Change::Fixed,
         _ => Change::ReasonChanged,
     })
 }
@@ -640,6 +650,17 @@ pub fn write_changes(dir: &Path, rows: &[ChangeRow]) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exceptions_have_their_own_changes() {
+        use Status::*;
+        let r = Reason::NoMetricFilter;
+        assert_eq!(classify((Fail, r), (Excepted, r)), Some(Change::Excepted));
+        assert_eq!(classify((Excepted, r), (Fail, r)), Some(Change::ExceptionEnded));
+        assert_eq!(classify((Excepted, r), (Pass, Reason::Compliant)), Some(Change::Fixed));
+        assert_eq!(classify((Excepted, r), (Excepted, r)), None);
+        assert_eq!(classify((Excepted, r), (Error, Reason::Throttled)), Some(Change::NewError));
+    }
 
     #[test]
     fn a_run_under_another_benchmark_is_compared_by_control_id_and_says_so() {

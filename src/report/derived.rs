@@ -52,10 +52,18 @@ pub fn write_derived(input: DerivedInput<'_>, summary: &mut Summary) -> Result<(
     )
     .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
     .unwrap_or(0);
+    // The controls carry the benchmark they were selected under.
+    let benchmark = input
+        .controls
+        .first()
+        .map_or_else(crate::controls::Benchmark::default, |c| c.benchmark);
+    let standard = benchmark.standard();
     let run = RunContext {
         time_ms,
         organization_id: &input.organization.id,
         partition: input.partition,
+        benchmark,
+        standard: &standard,
     };
     let controls: Vec<PageControl> = input
         .controls
@@ -116,6 +124,7 @@ pub fn write_derived(input: DerivedInput<'_>, summary: &mut Summary) -> Result<(
             &mut cell.filter_name,
             &mut cell.alarm_arn,
             &mut cell.topic_arn,
+            &mut cell.exception,
         ];
         for (i, field) in fields.into_iter().enumerate() {
             field.clear();
@@ -148,7 +157,7 @@ pub fn write_derived(input: DerivedInput<'_>, summary: &mut Summary) -> Result<(
     std::fs::rename(&ocsf_tmp, &ocsf_path).map_err(|e| io(&ocsf_path, e))?;
     super::write_json_atomically(
         &dir.join(OCSF_CONTROLS),
-        &ocsf::controls_reference(input.controls),
+        &ocsf::controls_reference(input.controls, benchmark),
     )?;
 
     let compared = comparer.map(Comparer::finish);

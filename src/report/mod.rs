@@ -26,7 +26,7 @@ pub const FINDINGS: &str = "findings.csv";
 pub const SUMMARY: &str = "summary.json";
 
 /// The columns of findings.csv.
-pub const FINDINGS_HEADER: [&str; 12] = [
+pub const FINDINGS_HEADER: [&str; 13] = [
     "account_id",
     "account_name",
     "region",
@@ -39,6 +39,7 @@ pub const FINDINGS_HEADER: [&str; 12] = [
     "filter_name",
     "alarm_arn",
     "topic_arn",
+    "exception",
 ];
 
 /// Writes rows as accounts finish, then sorts and replaces the files at the end.
@@ -194,6 +195,7 @@ fn findings_records(row: &AccountRow, columns: &[String]) -> Vec<Vec<String>> {
                 opt(&c.filter_name).as_str(),
                 opt(&c.alarm_arn).as_str(),
                 opt(&c.topic_arn).as_str(),
+                v.exception.as_deref().unwrap_or_default(),
             ]));
         }
     }

@@ -18,8 +18,6 @@ use crate::verdict::{Reason, Status};
 pub const OCSF: &str = "findings.ocsf.jsonl";
 /// The OCSF schema version the findings follow.
 pub const OCSF_VERSION: &str = "1.8.0";
-/// The CIS benchmark version the control numbers are of.
-pub const CIS_STANDARD: &str = "CIS AWS Foundations Benchmark v3.0.0";
 /// Where the CIS benchmark is published.
 pub const CIS_URL: &str = "https://www.cisecurity.org/benchmark/amazon_web_services";
 /// The side file of what every finding of a control shares.
@@ -43,6 +41,8 @@ pub struct CellRecord {
     pub filter_name: String,
     pub alarm_arn: String,
     pub topic_arn: String,
+    /// The exception that decided the cell, if any.
+    pub exception: String,
 }
 
 /// Which cells `--ocsf-cells` writes to findings.ocsf.jsonl. SKIPPED cells (region not
@@ -82,6 +82,11 @@ pub struct RunContext<'a> {
     pub time_ms: i64,
     pub organization_id: &'a str,
     pub partition: &'a str,
+    /// The benchmark the run judged against: its name and version are the standard, its
+    /// numbers the control numbers.
+    pub benchmark: controls::Benchmark,
+    /// [`controls::Benchmark::standard`], made once per run.
+    pub standard: &'a str,
 }
 
 /// The stable id of a cell's finding.
@@ -147,6 +152,9 @@ struct FindingInfo {
 
 #[derive(Serialize)]
 struct Compliance<'a> {
+    /// The benchmark, as `<name> v<version>` (one short string; the rest of the control's
+    /// fixed text is in controls.ocsf.json).
+    standards: [&'a str; 1],
     control: &'a str,
     status_id: u8,
     status_code: &'a str,
@@ -233,8 +241,8 @@ pub fn finding<'a>(c: &'a CellRecord, run: &RunContext<'a>) -> Finding<'a> {
         .find(|s| s.as_str() == c.status)
         .unwrap_or(Status::Error);
     let ((cs_id, _), (fs_id, _), (sev_id, _)) = statuses(status);
-    let number = controls::get(&c.control)
-        .and_then(|k| k.cis_number())
+    let number = controls::get_in(run.benchmark, &c.control)
+        .map(|k| k.number.as_str())
         .unwrap_or("");
     let partition = parse_arn(&c.trail_arn)
         .map(|p| p.partition)
@@ -265,6 +273,7 @@ pub fn finding<'a>(c: &'a CellRecord, run: &RunContext<'a>) -> Finding<'a> {
             uid: finding_uid(c),
         },
         compliance: Compliance {
+            standards: [run.standard],
             control: number,
             status_id: cs_id,
             status_code: &c.reason,
@@ -300,7 +309,7 @@ pub fn security_hub_url(id: &str) -> Option<String> {
 /// `controls.ocsf.json`: what every finding of a control shares, written once per run beside
 /// findings.ocsf.jsonl — per control its title, numbers, description with the reference
 /// pattern and documentation URLs; per reason code its meaning and fix.
-pub fn controls_reference(controls: &[&Control]) -> Value {
+pub fn controls_reference(controls: &[&Control], benchmark: controls::Benchmark) -> Value {
     let per_control: serde_json::Map<String, Value> = controls
         .iter()
         .map(|k| {
@@ -310,6 +319,7 @@ pub fn controls_reference(controls: &[&Control]) -> Value {
             }
             let value = json!({
                 "title": k.title,
+                "number": k.number,
                 "cis": k.cis_number(),
                 "security_hub": k.security_hub,
                 "desc": format!(
@@ -335,7 +345,8 @@ pub fn controls_reference(controls: &[&Control]) -> Value {
     json!({
         "format": "orgsweep-ocsf-controls",
         "ocsf_version": OCSF_VERSION,
-        "standard": CIS_STANDARD,
+        "standard": benchmark.standard(),
+        "benchmark": benchmark.id(),
         "findings": OCSF,
         "key": "a finding's compliance.checks[0].uid is its control's key in `controls`; its compliance.status_code is its reason's key in `reasons`",
         "controls": per_control,
@@ -368,6 +379,8 @@ mod tests {
             time_ms: 1_767_225_600_000,
             organization_id: "o-abc",
             partition: "aws",
+            benchmark: controls::Benchmark::default(),
+            standard: "CIS Amazon Web Services Foundations Benchmark v7.0.0",
         }
     }
 
@@ -432,6 +445,7 @@ mod tests {
             filter_name: "cis-unauthorized-api-calls".into(),
             alarm_arn: format!("arn:aws:cloudwatch:us-east-1:{a}:alarm:cis-unauthorized-api-calls"),
             topic_arn: format!("arn:aws:sns:us-east-1:{a}:security-alarms"),
+            exception: String::new(),
         }
     }
 
@@ -445,15 +459,15 @@ mod tests {
             control.reference.texts[0].as_str(),
             control.reference.catches.as_str(),
             FINDING_TYPE,
-            CIS_STANDARD,
         ] {
             assert!(!line.contains(shared), "{shared:?} is in {line}");
         }
         // ... it is in the side file, once.
-        let side = controls_reference(&[control]);
+        let side = controls_reference(&[control], controls::Benchmark::default());
         let c = &side["controls"]["unauthorized-api-calls"];
         assert_eq!(c["reference_pattern"], control.reference.texts[0].as_str());
-        assert_eq!(c["cis"], "4.1");
+        assert_eq!(c["cis"], "5.1");
+        assert_eq!(c["number"], "5.1");
         assert_eq!(
             c["references"][1],
             "https://docs.aws.amazon.com/securityhub/latest/userguide/cloudwatch-controls.html#cloudwatch-2"
