@@ -111,16 +111,9 @@ pub async fn run(args: RemediateArgs, quiet: bool) -> Result<Ended, CommandError
         return Ok(Ended::Interrupted(signal));
     }
 
-    let checked = run::remediate::recheck(
-        &session,
-        &plan,
-        &dir,
-        earlier,
-        args.ocsf_cells,
-        quiet,
-        stop,
-    )
-    .await?;
+    let checked =
+        run::remediate::recheck(&session, &plan, &dir, earlier, args.ocsf_cells, quiet, stop)
+            .await?;
     super::check::print_closing(&checked, &dir);
     if let Ended::Interrupted(_) = checked.ended {
         // The re-check was interrupted; its files say so (summary.json `interrupted`).

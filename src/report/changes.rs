@@ -656,10 +656,19 @@ mod tests {
         use Status::*;
         let r = Reason::NoMetricFilter;
         assert_eq!(classify((Fail, r), (Excepted, r)), Some(Change::Excepted));
-        assert_eq!(classify((Excepted, r), (Fail, r)), Some(Change::ExceptionEnded));
-        assert_eq!(classify((Excepted, r), (Pass, Reason::Compliant)), Some(Change::Fixed));
+        assert_eq!(
+            classify((Excepted, r), (Fail, r)),
+            Some(Change::ExceptionEnded)
+        );
+        assert_eq!(
+            classify((Excepted, r), (Pass, Reason::Compliant)),
+            Some(Change::Fixed)
+        );
         assert_eq!(classify((Excepted, r), (Excepted, r)), None);
-        assert_eq!(classify((Excepted, r), (Error, Reason::Throttled)), Some(Change::NewError));
+        assert_eq!(
+            classify((Excepted, r), (Error, Reason::Throttled)),
+            Some(Change::NewError)
+        );
     }
 
     #[test]

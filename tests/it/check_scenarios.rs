@@ -52,9 +52,10 @@ pub struct Finding {
     pub filter_name: String,
     pub alarm_arn: String,
     pub topic_arn: String,
+    pub exception: String,
 }
 
-pub const FINDINGS_HEADER: &str = "account_id,account_name,region,control,status,reason,detail,trail_arn,log_group_arn,filter_name,alarm_arn,topic_arn";
+pub const FINDINGS_HEADER: &str = "account_id,account_name,region,control,status,reason,detail,trail_arn,log_group_arn,filter_name,alarm_arn,topic_arn,exception";
 
 /// What one `orgsweep check` left behind.
 pub struct CheckRun {
@@ -128,7 +129,7 @@ pub fn parse_findings(text: &str) -> Vec<Finding> {
         .records()
         .map(|r| {
             let r = r.expect("findings.csv: valid CSV record");
-            assert_eq!(r.len(), 12, "findings.csv record {r:?}");
+            assert_eq!(r.len(), 13, "findings.csv record {r:?}");
             Finding {
                 account_id: r[0].to_string(),
                 account_name: r[1].to_string(),
@@ -142,6 +143,7 @@ pub fn parse_findings(text: &str) -> Vec<Finding> {
                 filter_name: r[9].to_string(),
                 alarm_arn: r[10].to_string(),
                 topic_arn: r[11].to_string(),
+                exception: r[12].to_string(),
             }
         })
         .collect()

@@ -12,6 +12,7 @@ mod check_scenarios;
 mod config_env;
 mod delivery;
 mod emulator_state;
+mod exceptions;
 mod family;
 mod faults;
 mod landing_zone;

@@ -264,7 +264,11 @@ async fn ocsf_findings_validate_against_the_schema() {
         assert!(lines >= 5 * 2 * control_count(), "{lines} findings");
         let side: serde_json::Value =
             serde_json::from_str(&read(&dir, "controls.ocsf.json")).unwrap();
-        assert_eq!(side["controls"].as_object().unwrap().len(), control_count(), "{side}");
+        assert_eq!(
+            side["controls"].as_object().unwrap().len(),
+            control_count(),
+            "{side}"
+        );
         let mut these: Vec<String> = read(&dir, "findings.ocsf.jsonl")
             .lines()
             .map(|l| {
