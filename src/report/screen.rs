@@ -157,6 +157,21 @@ pub fn render(summary: &Summary, worst: &WorstAccounts, dir: &Path) -> String {
     if !summary.controls_checked.is_empty() {
         out.push_str(&control_table(summary));
     }
+    if !summary.root_causes.is_empty() {
+        let _ = writeln!(out, "broken organization chains (each counted once):");
+        for r in &summary.root_causes {
+            let _ = writeln!(
+                out,
+                "  {:<28} {} at {} in {} ({}): {}",
+                r.control,
+                r.reason,
+                r.link,
+                r.owner_account,
+                r.home_region,
+                plural(r.accounts_affected, "account")
+            );
+        }
+    }
     if !worst.ranked.is_empty() {
         let _ = writeln!(out, "accounts with the most FAIL/ERROR cells:");
         for ((bad, id), (name, reason)) in worst.ranked.iter().rev() {
