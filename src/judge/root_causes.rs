@@ -6,14 +6,14 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::verdict::Status;
 
 use super::{ControlCells, OrgChain};
 
 /// One broken organization chain for one control, and how many accounts it breaks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RootCause {
     /// The control id.
     pub control: String,

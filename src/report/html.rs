@@ -7,11 +7,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::changes::{ChangeRow, ChangeSummary};
 use super::ocsf::CellRecord;
+use super::summary::{AccountCounts, ExceptionEntry};
 use super::Summary;
+use crate::judge::RootCause;
 
 pub const REPORT: &str = "report.html";
 const TEMPLATE: &str = include_str!("report.html");
@@ -63,83 +65,6 @@ struct PageChanges<'a> {
     rows: Vec<[String; 9]>,
 }
 
-/// Accounts counted one way for every output (summary.json `accounts`). Every field is
-/// optional: what a summary does not give, the page works out from the cells.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct AccountCounts {
-    pub in_organization: Option<usize>,
-    pub selected: Option<usize>,
-    pub checked: Option<usize>,
-    pub not_checked: NotChecked,
-    pub fully_compliant: Option<usize>,
-    pub with_fail: Option<usize>,
-    pub with_error: Option<usize>,
-}
-
-/// Why selected or listed accounts were not checked.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct NotChecked {
-    pub suspended: Option<usize>,
-    pub excluded: Option<usize>,
-    pub outside_ous: Option<usize>,
-}
-
-/// An exception as summary.json lists it (`exceptions`); the page warns about the expired and
-/// those expiring within 30 days of the run.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ExceptionEntry {
-    pub id: String,
-    pub owner: String,
-    pub expires: String,
-    pub cells: usize,
-    pub expired: bool,
-    pub unused: bool,
-}
-
-/// A fault in a chain another account owns (the organization trail's), reaching many members
-/// (summary.json `root_causes`): the page shows it once.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct RootCause {
-    pub control: String,
-    pub owner_account: String,
-    pub link: String,
-    pub reason: String,
-    pub accounts_affected: usize,
-}
-
-/// The summary's newer fields, read by name so the page works with summaries that have them
-/// and those that do not (a field of another shape is left out, never an error).
-#[derive(Debug, Default, PartialEq)]
-struct SummaryExtras {
-    account_counts: Option<AccountCounts>,
-    exceptions: Option<Vec<ExceptionEntry>>,
-    root_causes: Option<Vec<RootCause>>,
-}
-
-impl SummaryExtras {
-    fn of(summary: &Summary) -> Self {
-        let value = serde_json::to_value(summary).unwrap_or_default();
-        Self::from_value(&value)
-    }
-
-    fn from_value(value: &serde_json::Value) -> Self {
-        fn field<T: serde::de::DeserializeOwned>(v: &serde_json::Value, name: &str) -> Option<T> {
-            v.get(name)
-                .filter(|x| !x.is_null())
-                .and_then(|x| serde_json::from_value(x.clone()).ok())
-        }
-        SummaryExtras {
-            account_counts: field(value, "accounts"),
-            exceptions: field(value, "exceptions"),
-            root_causes: field(value, "root_causes"),
-        }
-    }
-}
-
 #[derive(Serialize)]
 struct PageData<'a> {
     format: &'static str,
@@ -154,9 +79,11 @@ struct PageData<'a> {
     accounts_done: usize,
     /// Organization accounts left out because they are not ACTIVE (suspended, closing).
     inactive_accounts: usize,
-    account_counts: Option<AccountCounts>,
-    exceptions: Option<Vec<ExceptionEntry>>,
-    root_causes: Option<Vec<RootCause>>,
+    /// The accounts counted one way, the exceptions and the broken organization chains, as
+    /// summary.json has them.
+    account_counts: &'a AccountCounts,
+    exceptions: &'a [ExceptionEntry],
+    root_causes: &'a [RootCause],
     regions: &'a [String],
     controls: &'a [PageControl],
     statuses: &'a BTreeMap<String, usize>,
@@ -317,7 +244,6 @@ impl PageBuilder {
                 rows: rows.iter().take(MAX_CHANGE_ROWS).map(ChangeRow::record).collect(),
             }
         });
-        let extras = SummaryExtras::of(summary);
         let data = PageData {
             format: "orgsweep-report",
             version: 1,
@@ -330,9 +256,9 @@ impl PageBuilder {
             accounts_selected: summary.accounts_selected,
             accounts_done: summary.accounts_done,
             inactive_accounts: summary.inactive_accounts.len(),
-            account_counts: extras.account_counts,
-            exceptions: extras.exceptions,
-            root_causes: extras.root_causes,
+            account_counts: &summary.accounts,
+            exceptions: &summary.exceptions,
+            root_causes: &summary.root_causes,
             regions: &self.regions,
             controls: &self.controls,
             statuses: &summary.statuses,
@@ -403,42 +329,6 @@ mod tests {
         assert!(!safe.contains('<') && !safe.contains('>'));
         let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
         assert_eq!(back["name"], "</script><img src=x onerror=alert(1)>");
-    }
-
-    #[test]
-    fn newer_summary_fields_pass_through_when_present_and_are_absent_otherwise() {
-        // summary.json always has them now; a summary from before them has none.
-        let of_default = SummaryExtras::of(&Summary::default());
-        assert_eq!(of_default.exceptions.as_deref(), Some(&[][..]));
-        assert_eq!(
-            SummaryExtras::from_value(&serde_json::json!({})),
-            SummaryExtras::default()
-        );
-        let v = serde_json::json!({
-            "accounts": {"in_organization": 31, "selected": 29, "checked": 28,
-                         "not_checked": {"suspended": 2, "excluded": 1}, "with_fail": 9},
-            "exceptions": [{"id": "EXC-1", "owner": "ops", "expires": "2026-12-20", "cells": 4,
-                            "expired": false, "unused": false}],
-            "root_causes": [{"control": "root-usage", "owner_account": "123456789012",
-                             "link": "alarm", "reason": "NO_ALARM", "accounts_affected": 27}],
-        });
-        let x = SummaryExtras::from_value(&v);
-        let counts = x.account_counts.expect("accounts");
-        assert_eq!(
-            (
-                counts.in_organization,
-                counts.checked,
-                counts.fully_compliant
-            ),
-            (Some(31), Some(28), None)
-        );
-        assert_eq!(counts.not_checked.outside_ous, None);
-        assert_eq!(counts.not_checked.suspended, Some(2));
-        assert_eq!(x.exceptions.expect("exceptions")[0].cells, 4);
-        assert_eq!(x.root_causes.expect("root causes")[0].accounts_affected, 27);
-        // Another shape (here a count where a list belongs) is left out, not an error.
-        let odd = SummaryExtras::from_value(&serde_json::json!({"exceptions": 3, "accounts": 29}));
-        assert_eq!(odd, SummaryExtras::default());
     }
 
     #[test]

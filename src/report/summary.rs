@@ -56,7 +56,7 @@ pub struct Summary {
     pub warnings: Vec<String>,
     /// Broken organization chains, each once, with how many accounts each breaks.
     #[serde(default)]
-    pub root_causes: Vec<RootCauseEntry>,
+    pub root_causes: Vec<crate::judge::RootCause>,
     /// With `--compare`: what changed since the earlier run (counts per change type, notes).
     pub changes: Option<super::changes::ChangeSummary>,
 }
@@ -82,34 +82,6 @@ impl ExceptionEntry {
     /// Expired, or expires within 30 days: warned about.
     pub fn needs_attention(&self) -> bool {
         self.days_left <= crate::exceptions::WARN_DAYS
-    }
-}
-
-/// One broken organization chain for one control (`judge::RootCause`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct RootCauseEntry {
-    pub control: String,
-    pub owner_account: String,
-    pub link: String,
-    pub reason: String,
-    pub accounts_affected: usize,
-    pub trail_arn: String,
-    pub home_region: String,
-    pub log_group_arn: Option<String>,
-}
-
-impl From<crate::judge::RootCause> for RootCauseEntry {
-    fn from(r: crate::judge::RootCause) -> Self {
-        RootCauseEntry {
-            control: r.control,
-            owner_account: r.owner_account,
-            link: r.link,
-            reason: r.reason,
-            accounts_affected: r.accounts_affected,
-            trail_arn: r.trail_arn,
-            home_region: r.home_region,
-            log_group_arn: r.log_group_arn,
-        }
     }
 }
 

@@ -174,11 +174,7 @@ pub async fn sweep_to_files(
     summary.elapsed_seconds = started.elapsed().as_secs_f64();
     summary.close_accounts();
     summary.exceptions = excepting.entries();
-    summary.root_causes = root_causes
-        .finish(&org_chains)
-        .into_iter()
-        .map(Into::into)
-        .collect();
+    summary.root_causes = root_causes.finish(&org_chains);
     summary.finished_at = Some(sweep::now_rfc3339());
     summary.set_calls(session.counter.snapshot());
     if let Some(e) = write_error {
