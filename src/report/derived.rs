@@ -165,13 +165,17 @@ pub fn write_derived(input: DerivedInput<'_>, summary: &mut Summary) -> Result<(
         changes::write_changes(dir, rows)?;
         summary.changes = Some(s.clone());
     }
-    let html = page.finish(
+    let path = dir.join(REPORT);
+    let tmp = dir.join(format!(".{REPORT}.tmp"));
+    let mut out = BufWriter::new(File::create(&tmp).map_err(|e| io(&tmp, e))?);
+    page.finish(
+        &mut out,
         summary,
         &input.organization.id,
         compared.as_ref().map(|(rows, s)| (s, rows.as_slice())),
-    );
-    let path = dir.join(REPORT);
-    let tmp = dir.join(format!(".{REPORT}.tmp"));
-    std::fs::write(&tmp, html).map_err(|e| io(&tmp, e))?;
+    )
+    .and_then(|_| out.flush())
+    .map_err(|e| io(&tmp, e))?;
+    drop(out);
     std::fs::rename(&tmp, &path).map_err(|e| io(&path, e))
 }

@@ -211,10 +211,11 @@ impl PageBuilder {
     /// The filled page.
     pub fn finish(
         self,
+        out: &mut dyn std::io::Write,
         summary: &Summary,
         organization_id: &str,
         changes: Option<(&ChangeSummary, &[ChangeRow])>,
-    ) -> String {
+    ) -> std::io::Result<()> {
         let per_control = summary
             .controls
             .iter()
@@ -282,8 +283,45 @@ impl PageBuilder {
                 .collect(),
             changes,
         };
-        let json = serde_json::to_string(&data).unwrap_or_else(|_| "null".into());
-        fill(TEMPLATE, &script_safe(&json))
+        let i = TEMPLATE.find(PLACEHOLDER).unwrap_or(TEMPLATE.len());
+        out.write_all(TEMPLATE[..i].as_bytes())?;
+        serde_json::to_writer(ScriptSafe(&mut *out), &data).map_err(std::io::Error::other)?;
+        out.write_all(TEMPLATE[(i + PLACEHOLDER.len()).min(TEMPLATE.len())..].as_bytes())
+    }
+}
+
+struct ScriptSafe<'a>(&'a mut dyn std::io::Write);
+impl std::io::Write for ScriptSafe<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let (mut start, mut i) = (0, 0);
+        while i < buf.len() {
+            let esc: Option<&[u8]> = match buf[i] {
+                b'<' => Some(b"\\u003c"),
+                b'>' => Some(b"\\u003e"),
+                b'&' => Some(b"\\u0026"),
+                0xE2 if buf.get(i + 1) == Some(&0x80) && buf.get(i + 2) == Some(&0xA8) => {
+                    Some(b"\\u2028")
+                }
+                0xE2 if buf.get(i + 1) == Some(&0x80) && buf.get(i + 2) == Some(&0xA9) => {
+                    Some(b"\\u2029")
+                }
+                _ => None,
+            };
+            match esc {
+                Some(e) => {
+                    self.0.write_all(&buf[start..i])?;
+                    self.0.write_all(e)?;
+                    i += if buf[i] == 0xE2 { 3 } else { 1 };
+                    start = i;
+                }
+                None => i += 1,
+            }
+        }
+        self.0.write_all(&buf[start..])?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
     }
 }
 
@@ -302,19 +340,6 @@ pub fn script_safe(json: &str) -> String {
         }
     }
     out
-}
-
-fn fill(template: &str, data: &str) -> String {
-    match template.find(PLACEHOLDER) {
-        Some(i) => {
-            let mut out = String::with_capacity(template.len() + data.len());
-            out.push_str(&template[..i]);
-            out.push_str(data);
-            out.push_str(&template[i + PLACEHOLDER.len()..]);
-            out
-        }
-        None => template.to_string(),
-    }
 }
 
 #[cfg(test)]
@@ -362,7 +387,10 @@ mod tests {
         assert_eq!(b.kinds.len(), 1);
         assert_eq!(b.strings, vec!["no trail".to_string()]);
         assert_eq!(b.rows[&(0, 0)], vec![0, 0]);
-        let page = b.finish(&Summary::default(), "o-1", None);
+        let mut out = Vec::new();
+        b.finish(&mut out, &Summary::default(), "o-1", None)
+            .unwrap();
+        let page = String::from_utf8(out).unwrap();
         assert!(!page.contains(PLACEHOLDER));
         assert!(
             page.contains("\"kinds\":[[\"FAIL\",\"NO_TRAIL\",0,-1,-1,-1,-1,-1]]"),
