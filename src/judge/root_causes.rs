@@ -69,7 +69,7 @@ impl RootCauseTally {
     pub fn add(&mut self, controls: &[ControlCells]) {
         let owned = |trail: &str| match &self.owner {
             None => true,
-            Some(owner) => crate::facts::parse_arn(trail).is_some_and(|a| &a.account == owner),
+            Some(owner) => crate::facts::parse_arn(trail).is_some_and(|a| a.account == owner),
         };
         let mut keys = std::collections::BTreeSet::new();
         for (control, cells) in controls {

@@ -284,9 +284,9 @@ impl PageBuilder {
             changes,
         };
         let i = TEMPLATE.find(PLACEHOLDER).unwrap_or(TEMPLATE.len());
-        out.write_all(TEMPLATE[..i].as_bytes())?;
+        out.write_all(&TEMPLATE.as_bytes()[..i])?;
         serde_json::to_writer(ScriptSafe(&mut *out), &data).map_err(std::io::Error::other)?;
-        out.write_all(TEMPLATE[(i + PLACEHOLDER.len()).min(TEMPLATE.len())..].as_bytes())
+        out.write_all(&TEMPLATE.as_bytes()[(i + PLACEHOLDER.len()).min(TEMPLATE.len())..])
     }
 }
 

@@ -18,6 +18,14 @@ use crate::verdict::Status;
 use super::{Excepting, RunError, Stop};
 use crate::judge::RootCauseTally;
 
+/// Where a check's reports go and what they are derived with.
+pub struct Outputs<'a> {
+    pub dir: &'a Path,
+    /// The run `--compare` named, already read.
+    pub earlier: Option<Earlier>,
+    pub ocsf_cells: OcsfCells,
+}
+
 /// A finished (or interrupted) check: how it ended and what the closing screen shows.
 pub struct Checked {
     pub ended: Ended,
@@ -39,13 +47,16 @@ pub async fn run(
     let earlier = earlier_run(compare, dir)?;
     let session = Session::start(request).await?;
     let selected = session.select(request)?;
+    let outputs = Outputs {
+        dir,
+        earlier,
+        ocsf_cells,
+    };
     sweep_to_files(
         &session,
         &selected.check,
         &selected.excluded,
-        dir,
-        earlier,
-        ocsf_cells,
+        outputs,
         quiet,
         stop,
     )
@@ -97,12 +108,15 @@ pub async fn sweep_to_files(
     session: &Session,
     check: &[OrgAccount],
     excluded: &[OrgAccount],
-    dir: &Path,
-    earlier: Option<Earlier>,
-    ocsf_cells: OcsfCells,
+    outputs: Outputs<'_>,
     quiet: bool,
     stop: Stop,
 ) -> Result<Checked, RunError> {
+    let Outputs {
+        dir,
+        earlier,
+        ocsf_cells,
+    } = outputs;
     let started = Instant::now();
     let benchmark = session.config.benchmark();
     let earlier = earlier.map(|mut e| {

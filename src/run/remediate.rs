@@ -287,21 +287,17 @@ pub async fn recheck(
     if !quiet {
         eprintln!("Re-checking {} touched account(s)...", accounts.len());
     }
-    check::sweep_to_files(
-        session,
-        &accounts,
-        &[],
+    let outputs = check::Outputs {
         dir,
         earlier,
         ocsf_cells,
-        quiet,
-        stop,
-    )
-    .await
-    .map_err(|e| match e {
-        // The actions are done: a directory that cannot be written now leaves an
-        // incomplete report, not a usage error.
-        RunError::OutputDir(m) => RunError::Write(m),
-        other => other,
-    })
+    };
+    check::sweep_to_files(session, &accounts, &[], outputs, quiet, stop)
+        .await
+        .map_err(|e| match e {
+            // The actions are done: a directory that cannot be written now leaves an
+            // incomplete report, not a usage error.
+            RunError::OutputDir(m) => RunError::Write(m),
+            other => other,
+        })
 }
