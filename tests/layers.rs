@@ -12,7 +12,7 @@ const LAYERS: &[&[&str]] = &[
     &["verdict", "facts", "pattern"],
     &["controls"],
     &["judge"],
-    &["config", "outcome"],
+    &["config", "outcome", "exceptions"],
     &["aws"],
     &["organization", "collect"],
     &["sweep"],
@@ -55,7 +55,15 @@ fn imports() -> BTreeMap<String, BTreeSet<String>> {
                 continue;
             }
             let text = std::fs::read_to_string(&path).unwrap();
-            let code = text.split("#[cfg(test)]").next().unwrap_or("");
+            let code: String = text
+                .split("#[cfg(test)]")
+                .next()
+                .unwrap_or("")
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("//"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            let code = code.as_str();
             let names = graph.entry(top.clone()).or_default();
             for (i, _) in code.match_indices("crate::") {
                 let rest = &code[i + "crate::".len()..];
