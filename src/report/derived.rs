@@ -71,7 +71,9 @@ pub fn write_derived(input: DerivedInput<'_>, summary: &mut Summary) -> Result<(
         .map(|c| PageControl {
             id: c.id.clone(),
             title: c.title.clone(),
-            cis: c.cis_number().map(String::from),
+            // The selected benchmark's number (`5.6` under CIS v7.0.0, `CloudWatch.6` under
+            // Security Hub).
+            cis: Some(c.number.clone()).filter(|n| !n.is_empty()),
             security_hub: c.security_hub.clone(),
         })
         .collect();

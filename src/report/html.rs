@@ -70,6 +70,8 @@ struct PageData<'a> {
     format: &'static str,
     version: u32,
     organization_id: &'a str,
+    /// The benchmark judged against, as people name it, with its id.
+    benchmark: String,
     management_account_id: &'a str,
     started_at: &'a str,
     finished_at: Option<&'a str>,
@@ -249,6 +251,9 @@ impl PageBuilder {
             format: "orgsweep-report",
             version: 1,
             organization_id,
+            benchmark: crate::controls::Benchmark::parse(&summary.benchmark)
+                .map(|b| format!("{} ({})", b.standard(), b.id()))
+                .unwrap_or_default(),
             management_account_id: &summary.management_account_id,
             started_at: &summary.started_at,
             finished_at: summary.finished_at.as_deref(),
