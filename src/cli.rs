@@ -46,7 +46,10 @@ pub enum Command {
     #[command(
         after_help = "Each cell is PASS, FAIL (the reason names the first broken link of the chain that got \
 furthest), ERROR (could not decide: role not assumable, access denied, throttled, timeout) or SKIPPED \
-(region not enabled, account excluded). findings.csv says why, with the chain's resources.\n\n\
+(region not enabled, account excluded), or EXCEPTED (a FAIL an unexpired --exceptions entry accepts). \
+Files in --output-dir: matrix.csv, findings.csv (why, with the chain's resources), summary.json, \
+report.html (a self-contained page for people), findings.ocsf.jsonl with controls.ocsf.json (OCSF \
+Compliance Findings for data lakes; --ocsf-cells), and with --compare changes.csv.\n\n\
 Examples:\n  orgsweep check\n  orgsweep check --regions us-east-1,eu-west-1 --output-dir reports/weekly\n  \
 orgsweep check --ous ou-ab12-cd34ef56 --exclude-accounts 111122223333 --role-name OrgSweepRole"
     )]

@@ -485,11 +485,48 @@ fn unknown_word(word: &str, benchmark: Benchmark) -> String {
     let example = table_for(benchmark)
         .get(2)
         .map_or(String::new(), |c| format!(" such as {}", c.number));
+    let hint = nearest_id(word)
+        .map(|id| format!(" (did you mean `{id}`?)"))
+        .unwrap_or_default();
     format!(
-        "unknown control `{word}`; valid: all, {} (or a {} number{example}, or a Security Hub id such as CloudWatch.1)",
+        "unknown control `{word}`{hint}; valid: all, {} (or a {} number{example}, or a Security Hub id such as CloudWatch.1)",
         valid_ids(),
         benchmark.label()
     )
+}
+
+/// The control id closest to a mistyped word, when one is close (an edit distance of at most
+/// a third of the word, or the word is the start of exactly one id).
+fn nearest_id(word: &str) -> Option<&'static str> {
+    let word = word.to_ascii_lowercase();
+    let ids: Vec<&'static str> = table().iter().map(|c| c.id.as_str()).collect();
+    let prefixed: Vec<&&str> = ids.iter().filter(|id| id.starts_with(&word)).collect();
+    if word.len() >= 3 && prefixed.len() == 1 {
+        return Some(prefixed[0]);
+    }
+    ids.iter()
+        .map(|id| (edit_distance(&word, id), *id))
+        .filter(|(d, _)| *d <= (word.chars().count() / 3).max(1))
+        .min()
+        .map(|(_, id)| id)
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let here = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(here + 1);
+            prev = here;
+        }
+    }
+    row[b.len()]
 }
 
 /// Resolves a selection (`all`, ids, the benchmark's numbers, Security Hub ids) to that
@@ -506,16 +543,30 @@ pub fn select(words: &[String], benchmark: Benchmark) -> Result<Vec<&'static Con
         return Ok(table.iter().collect());
     }
     let mut chosen: Vec<&'static Control> = Vec::new();
+    let mut unknown: Vec<&str> = Vec::new();
     for w in words {
-        let Some(c) = table.iter().find(|c| c.answers_to(w)) else {
-            return Err(unknown_word(w, benchmark));
-        };
-        if !chosen.iter().any(|x| x.id == c.id) {
-            chosen.push(c);
+        match table.iter().find(|c| c.answers_to(w)) {
+            Some(c) if !chosen.iter().any(|x| x.id == c.id) => chosen.push(c),
+            Some(_) => {}
+            None => unknown.push(w),
         }
     }
-    chosen.sort_by_key(|c| order_of(&c.id));
-    Ok(chosen)
+    match unknown.as_slice() {
+        [] => {
+            chosen.sort_by_key(|c| order_of(&c.id));
+            Ok(chosen)
+        }
+        [one] => Err(unknown_word(one, benchmark)),
+        // Every unknown word at once, so one correction fixes them all.
+        many => Err(format!(
+            "{} unknown controls: {}",
+            many.len(),
+            many.iter()
+                .map(|w| unknown_word(w, benchmark))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        )),
+    }
 }
 
 /// One benchmark's view of a control, as `orgsweep controls --json` prints it.
@@ -602,6 +653,21 @@ impl From<&Control> for ControlRow {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_unknown_control_is_named_with_a_suggestion() {
+        let words = ["root-usgae".to_string(), "vpc-chnges".to_string()];
+        let e = select(&words, Benchmark::default()).unwrap_err();
+        assert!(e.starts_with("2 unknown controls"), "{e}");
+        assert!(e.contains("did you mean `root-usage`?"), "{e}");
+        assert!(e.contains("did you mean `vpc-changes`?"), "{e}");
+        let e = select(&["cloudtrail".to_string()], Benchmark::default()).unwrap_err();
+        assert!(
+            e.contains("did you mean `cloudtrail-config-changes`?"),
+            "{e}"
+        );
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
 
     fn bench(id: &str) -> Benchmark {
         Benchmark::parse(id).unwrap()

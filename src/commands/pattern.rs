@@ -94,12 +94,13 @@ pub fn human(pattern: &str, v: &PatternVerdict) -> String {
     let yes_no = |b: bool| if b { "yes" } else { "no" };
     let mut s = String::new();
     s.push_str(&format!("pattern:          {pattern}\n"));
+    // The caret goes right under the pattern it points into, before any other line.
+    if let Some(off) = v.error_offset {
+        s.push_str(&format!("                  {}\n", caret(pattern, off)));
+    }
     s.push_str(&format!("control:          {}\n", v.control));
     if let Some(e) = &v.error {
         s.push_str(&format!("parse error:      {e}\n"));
-        if let Some(off) = error_offset(e) {
-            s.push_str(&format!("                  {}\n", caret(pattern, off)));
-        }
     }
     let problem = verdict_problem(v);
     let verdict = match &problem {
@@ -128,15 +129,6 @@ pub fn human(pattern: &str, v: &PatternVerdict) -> String {
     s
 }
 
-/// The byte offset in a parse-error message ("at byte N: ...").
-fn error_offset(msg: &str) -> Option<usize> {
-    msg.strip_prefix("at byte ")?
-        .split(':')
-        .next()?
-        .parse()
-        .ok()
-}
-
 /// A caret under the character at byte `off` (aligned with the "pattern:" line above).
 fn caret(pattern: &str, off: usize) -> String {
     let prefix = pattern.get(..off.min(pattern.len())).unwrap_or(pattern);
@@ -149,6 +141,20 @@ mod tests {
     use crate::controls::judge;
     const CIS_PATTERN: &str =
         "{ ($.eventName = ConsoleLogin) && ($.errorMessage = \"Failed authentication\") }";
+
+    #[test]
+    fn the_caret_stands_under_the_pattern_at_the_error() {
+        let text = "{ $.eventName = ConsoleLogin && }";
+        let out = human(text, &judge(text));
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(lines[0].starts_with("pattern:"), "{out}");
+        let col = lines[1]
+            .find('^')
+            .expect("a caret on the line under the pattern");
+        let at = judge(text).error_offset.unwrap();
+        assert_eq!(col, "pattern:          ".len() + at, "{out}");
+        assert_eq!(out.matches("control:").count(), 1, "{out}");
+    }
 
     #[test]
     fn endings() {

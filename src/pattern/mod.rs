@@ -44,6 +44,10 @@ pub struct PatternVerdict {
     pub parse_ok: bool,
     /// When not `parse_ok`: the message, with the byte offset and what was expected.
     pub error: Option<String>,
+    /// When not `parse_ok`: the byte offset in the pattern where parsing stopped (the same
+    /// offset the message names), for a caret under the pattern.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_offset: Option<usize>,
     /// Catches every event the control's reference pattern catches.
     pub catches_all: bool,
     /// Also matches the control's must-not-match class (successful console sign-ins for
@@ -78,6 +82,7 @@ pub fn judge_for(text: &str, r: &Reference) -> PatternVerdict {
                 parse_ok: false,
                 explanation: explain::parse_failed(&msg),
                 error: Some(msg),
+                error_offset: Some(e.offset),
                 catches_all: false,
                 matches_success: false,
                 strict_cis,
@@ -93,6 +98,7 @@ pub fn judge_for(text: &str, r: &Reference) -> PatternVerdict {
                 control: r.control.clone(),
                 parse_ok: true,
                 error: None,
+                error_offset: None,
                 catches_all: j.catches_all,
                 matches_success: j.matches_noise,
                 strict_cis,

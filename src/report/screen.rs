@@ -245,7 +245,7 @@ pub fn render(summary: &Summary, worst: &WorstAccounts, dir: &Path) -> String {
     };
     let _ = writeln!(
         out,
-        "reports: {}/{{matrix.csv, findings.csv, summary.json, report.html, findings.ocsf.jsonl{changes}}}",
+        "reports: {}/{{matrix.csv, findings.csv, summary.json, report.html, findings.ocsf.jsonl, controls.ocsf.json{changes}}}",
         dir.display()
     );
     out
