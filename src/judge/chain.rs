@@ -629,15 +629,30 @@ fn metric_links(
         } else {
             format!(" with dimensions {:?}", metric.dimensions)
         };
-        return Outcome::broken(
-            Link::Alarm,
-            Reason::NoAlarm,
+        // An alarm on the same name whose dimensions differ is not "no alarm" to the person
+        // who made it: name it, and the dimension that keeps it from seeing the metric.
+        let near_miss = alarms.iter().find_map(|a| match &a.metric {
+            crate::facts::AlarmMetric::Single(m)
+                if m.namespace == metric.namespace && m.metric_name == metric.metric_name =>
+            {
+                Some(format!(
+                    "alarm {} watches {}/{} with dimensions {}, but the filter publishes it with {}: CloudWatch treats them as different metrics, so the alarm never sees the filter's data points; make the alarm's dimensions equal the filter's",
+                    a.name,
+                    m.namespace,
+                    m.metric_name,
+                    dims_text(&m.dimensions),
+                    dims_text(&metric.dimensions)
+                ))
+            }
+            _ => None,
+        });
+        let detail = near_miss.unwrap_or_else(|| {
             format!(
                 "no alarm in {} watches metric {}/{}{dims}",
                 place.region, metric.namespace, metric.metric_name
-            ),
-            chain,
-        );
+            )
+        });
+        return Outcome::broken(Link::Alarm, Reason::NoAlarm, detail, chain);
     }
     best(
         on_metric
@@ -645,6 +660,15 @@ fn metric_links(
             .map(|(a, problem)| alarm_links(a, problem, place, chain)),
     )
     .expect("on_metric is not empty")
+}
+
+/// Dimensions as a person reads them: `{Name=Value, …}`, or `none`.
+fn dims_text(dims: &std::collections::BTreeMap<String, String>) -> String {
+    if dims.is_empty() {
+        return "none".to_string();
+    }
+    let parts: Vec<String> = dims.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    format!("{{{}}}", parts.join(", "))
 }
 
 fn alarm_links(

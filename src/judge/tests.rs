@@ -365,7 +365,14 @@ fn an_alarm_with_an_extra_dimension_is_not_on_the_metric() {
     if let AlarmMetric::Single(s) = &mut first_alarm(&mut t).metric {
         s.dimensions.insert("Environment".into(), "prod".into());
     }
-    assert_eq!(cells(&judge_one(t)), all("FAIL", "NO_ALARM"));
+    let name = first_alarm(&mut t).name.clone();
+    let judged = judge_one(t);
+    assert_eq!(cells(&judged), all("FAIL", "NO_ALARM"));
+    // The detail names the alarm and the dimension, not "no alarm at all".
+    let detail = &judged.values().next().unwrap().detail;
+    assert!(detail.contains(&format!("alarm {name} ")), "{detail}");
+    assert!(detail.contains("{Environment=prod}"), "{detail}");
+    assert!(!detail.starts_with("no alarm"), "{detail}");
 }
 
 #[test]

@@ -91,8 +91,17 @@ pub fn judge_for(text: &str, r: &Reference) -> PatternVerdict {
         Ok(p) => {
             let j = judge::judge_parsed(&p, r);
             let mut explanation = j.explanation;
-            if strict_cis {
-                explanation = format!("This is the control's official pattern. {explanation}");
+            if strict_cis && j.catches_all {
+                explanation = format!(
+                    "This is one of the selected benchmark's official texts for the control. {explanation}"
+                );
+            } else if strict_cis {
+                // An official print that is narrower than the benchmark's reference (a second
+                // official spelling, or a print the benchmark's own reference corrects).
+                explanation = format!(
+                    "This is one of the selected benchmark's official texts for the control, yet it does not catch everything the benchmark's reference ({}) catches: {explanation}",
+                    r.texts[0]
+                );
             }
             PatternVerdict {
                 control: r.control.clone(),
