@@ -259,11 +259,15 @@ impl Session {
         management: Option<&AccountFacts>,
         org: &[OrgChain],
     ) -> (Option<AccountFacts>, AccountRow) {
+        // The account's tally lives outside the timed work, so the calls of an account that
+        // times out still reach the summary.
+        let tally = CallCounter::new();
         let work = async {
             if let Some(m) = management.filter(|m| m.account_id == account.id) {
                 return Ok(m.clone());
             }
-            let clients = self.clients_for(&account.id).await?;
+            let config = self.config_for(&account.id).await?;
+            let clients = AccountClients::new(account.id.as_str(), config, tally.clone());
             let plan = CollectPlan {
                 columns: self.columns.clone(),
                 skip_trails: judge::org_covers_account(
@@ -278,11 +282,12 @@ impl Session {
                 central_topics: Some(self.central_topics.clone()),
             };
             let facts = collect::collect_account(&clients, &self.caller.partition, &plan).await;
-            self.counter.absorb(&clients.counter().snapshot());
             Ok::<AccountFacts, CallFailure>(facts)
         };
         let timeout = self.config.account_timeout();
-        let result = match tokio::time::timeout(timeout, work).await {
+        let timed = tokio::time::timeout(timeout, work).await;
+        self.counter.absorb(&tally.snapshot());
+        let result = match timed {
             Ok(r) => r,
             Err(_) => Err(CallFailure::new(
                 FailureKind::Timeout,

@@ -407,3 +407,45 @@ async fn the_proxy_answers_in_each_protocols_shape() {
     );
     assert!(trails.list_trails().send().await.is_ok());
 }
+
+/// An account whose check outlives `sweep.account_timeout_seconds` is ERROR/TIMEOUT, and the
+/// calls it made before the timeout still reach summary.json (the tally is kept outside the
+/// timed work).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timed_out_account_keeps_its_calls_in_the_tally() {
+    let moto = Moto::start();
+    let (_, members) = seed::org_with_chains(&moto, "us-east-1", &[("slow", Break::None)]).await;
+    let slow = members[0].0.clone();
+    // The member's CloudTrail answers after 4 s; its check may take 2.
+    let proxy = FaultProxy::start(
+        moto.endpoint(),
+        vec![Rule::latency_ms(4000..=4000)
+            .service("cloudtrail")
+            .account(&slow)],
+        11,
+    )
+    .await;
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("orgsweep.toml");
+    std::fs::write(&config, "[sweep]\naccount_timeout_seconds = 2\n").unwrap();
+    let run = check(
+        &proxy.emulator(),
+        config.to_str().unwrap(),
+        &tmp.path().join("out"),
+    )
+    .await;
+    assert_eq!(run.out.status.code(), Some(3), "{}", run.stderr());
+    for ((account, _), (status, reason)) in &run.cells {
+        if *account == slow {
+            assert_eq!((status.as_str(), reason.as_str()), ("ERROR", "TIMEOUT"));
+        }
+    }
+    // DescribeRegions is called once at the session's start (the management account's check
+    // reuses it) and once by the member, whose call is counted although its check timed out.
+    let calls = crate::check_scenarios::api_calls(&run.summary);
+    assert_eq!(calls.get("EC2:DescribeRegions"), Some(&2), "{calls:?}");
+    assert!(
+        calls.get("STS:AssumeRole").is_some_and(|n| *n >= 1),
+        "{calls:?}"
+    );
+}
