@@ -380,16 +380,15 @@ pub fn plan_target(skeleton: &TargetPlan, state: &TargetState, cfg: &PlanConfig)
                 metric
             }
             MetricChoice::Ours(metric) => {
-                t.actions.push(Action::PutMetricFilter {
-                    control: id.clone(),
-                    log_group_name: t.log_group_name.clone(),
-                    filter_name: names.filter_name.clone(),
-                    filter_pattern: control.reference.texts[0].clone(),
-                    metric_namespace: metric.namespace.clone(),
-                    metric_name: metric.metric_name.clone(),
-                    metric_value: metric.value.clone(),
-                    replaces: None,
-                });
+                let put = put_filter(
+                    &id,
+                    &t.log_group_name,
+                    &names.filter_name,
+                    control,
+                    &metric,
+                    None,
+                );
+                t.actions.push(put);
                 metric
             }
             MetricChoice::Update { old, metric } => {
@@ -399,16 +398,15 @@ pub fn plan_target(skeleton: &TargetPlan, state: &TargetState, cfg: &PlanConfig)
                     names.filter_name,
                     cfg.benchmark.label()
                 ));
-                t.actions.push(Action::PutMetricFilter {
-                    control: id.clone(),
-                    log_group_name: t.log_group_name.clone(),
-                    filter_name: names.filter_name.clone(),
-                    filter_pattern: control.reference.texts[0].clone(),
-                    metric_namespace: metric.namespace.clone(),
-                    metric_name: metric.metric_name.clone(),
-                    metric_value: metric.value.clone(),
-                    replaces: Some(old),
-                });
+                let put = put_filter(
+                    &id,
+                    &t.log_group_name,
+                    &names.filter_name,
+                    control,
+                    &metric,
+                    Some(old),
+                );
+                t.actions.push(put);
                 metric
             }
             MetricChoice::Blocked(why) => {
@@ -569,5 +567,27 @@ fn plan_topic(
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
+    }
+}
+
+/// orgsweep's filter for `control` on `log_group_name`, with the selected benchmark's pattern:
+/// created, or put over orgsweep's own older text (`replaces`).
+fn put_filter(
+    control_id: &str,
+    log_group_name: &str,
+    filter_name: &str,
+    control: &Control,
+    metric: &MetricTransformation,
+    replaces: Option<String>,
+) -> Action {
+    Action::PutMetricFilter {
+        control: control_id.to_string(),
+        log_group_name: log_group_name.to_string(),
+        filter_name: filter_name.to_string(),
+        filter_pattern: control.reference.texts[0].clone(),
+        metric_namespace: metric.namespace.clone(),
+        metric_name: metric.metric_name.clone(),
+        metric_value: metric.value.clone(),
+        replaces,
     }
 }
