@@ -342,6 +342,9 @@ proptest! {
     ) {
         let text = format!("{{ {c} }}");
         let v = judge(&text);
+        // The generator can combine more regexes than CloudWatch allows (at most 2): such a
+        // text is no filter at all, so it is outside this property.
+        prop_assume!(v.parse_ok);
         let p = parse(&text).unwrap();
         if v.catches_all {
             for r in &failures {
