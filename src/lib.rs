@@ -14,7 +14,7 @@
 //! | judge | [`judge`], [`pattern`], [`controls`] | facts → a verdict per cell, with no network |
 //! | report | [`report`] | matrix, findings, summary, HTML, OCSF, changes |
 //! | remediate | [`remediate`] | verdicts → a plan a person reviews → actions |
-//! | floor | [`outcome`], [`exceptions`], [`verdict`], [`facts`], [`failure`], [`config`], [`validate`], [`csv_safe`] | plain values every layer speaks; exceptions decided per cell |
+//! | floor | [`outcome`], [`exceptions`], [`verdict`], [`facts`], [`failure`], [`files`], [`config`], [`validate`], [`csv_safe`] | plain values every layer speaks; exceptions decided per cell |
 //!
 //! A layer imports only from the layers below it; the floor imports nothing above itself.
 //! Judging is pure and unit-tested without AWS; the emulator tests (tests/it) drive the real
@@ -38,6 +38,7 @@ pub mod csv_safe;
 pub mod exceptions;
 pub mod facts;
 pub mod failure;
+pub mod files;
 pub mod judge;
 #[cfg(feature = "aws")]
 pub mod organization;

@@ -8,7 +8,7 @@ use std::path::Path;
 
 /// The layers, bottom first: a module may import from its own layer or a lower one.
 const LAYERS: &[&[&str]] = &[
-    &["failure", "validate", "csv_safe"],
+    &["failure", "files", "validate", "csv_safe"],
     &["verdict", "facts", "pattern"],
     &["controls"],
     &["judge"],

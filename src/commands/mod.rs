@@ -12,7 +12,7 @@ use crate::outcome::Ended;
 use crate::run::RunError;
 
 /// Why a command stopped before doing its job.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum CommandError {
     /// A flag or a configuration key the user must fix.
     Usage(String),
@@ -108,9 +108,14 @@ mod tests {
         assert_eq!(exit_code(&Err(CommandError::Declined)), 2);
         let run = |e| exit_code(&Err(CommandError::Run(e)));
         assert_eq!(run(RunError::Usage("x".into())), 2);
-        assert_eq!(run(RunError::OutputDir("x".into())), 2);
+        let refused = || {
+            crate::files::FileError::at(std::path::Path::new("out"))(std::io::Error::from(
+                std::io::ErrorKind::PermissionDenied,
+            ))
+        };
+        assert_eq!(run(RunError::OutputDir(refused())), 2);
         // A report that could not be written after the work is not a usage error.
-        assert_eq!(run(RunError::Write("x".into())), 3);
+        assert_eq!(run(RunError::Write(refused())), 3);
         assert_eq!(exit_code(&Err(CommandError::Output("x".into()))), 3);
     }
 }

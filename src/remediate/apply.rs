@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use futures::stream::{self, StreamExt};
 
 use crate::csv_safe::neutralise;
+use crate::files::{write_csv_atomically, FileError};
 use crate::sweep::Session;
 
 use super::action::Action;
@@ -162,27 +163,19 @@ pub struct ActionsLog {
     path: PathBuf,
     writer: csv::Writer<File>,
     records: Vec<ActionRecord>,
-    error: Option<String>,
+    error: Option<FileError>,
 }
 
 impl ActionsLog {
     /// Creates `dir` and `dir/actions.csv` with its header.
-    pub fn create(dir: &Path) -> Result<ActionsLog, String> {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            format!(
-                "cannot create the output directory {}: {e}; pass a writable --output-dir",
-                dir.display()
-            )
-        })?;
+    pub fn create(dir: &Path) -> Result<ActionsLog, FileError> {
+        std::fs::create_dir_all(dir).map_err(FileError::at(dir))?;
         let path = dir.join(ACTIONS_CSV);
-        let mut writer =
-            csv::Writer::from_path(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut writer = csv::Writer::from_path(&path).map_err(FileError::at(&path))?;
         writer
             .write_record(ACTIONS_HEADER)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        writer
-            .flush()
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+            .map_err(FileError::at(&path))?;
+        writer.flush().map_err(FileError::at(&path))?;
         Ok(ActionsLog {
             path,
             writer,
@@ -201,10 +194,10 @@ impl ActionsLog {
         let written = self
             .writer
             .write_record(csv_cells(r))
-            .map_err(|e| e.to_string())
-            .and_then(|_| self.writer.flush().map_err(|e| e.to_string()));
+            .map_err(std::io::Error::from)
+            .and_then(|_| self.writer.flush());
         if let Err(e) = written {
-            self.error = Some(format!("{}: {e}", self.path.display()));
+            self.error = Some(FileError::at(&self.path)(e));
         }
     }
 
@@ -214,24 +207,23 @@ impl ActionsLog {
     }
 
     /// The first write error, if any.
-    pub fn error(&self) -> Option<&str> {
-        self.error.as_deref()
+    pub fn error(&self) -> Option<&FileError> {
+        self.error.as_ref()
+    }
+
+    /// The first write error, taken out of the log.
+    pub fn take_error(&mut self) -> Option<FileError> {
+        self.error.take()
     }
 }
 
 /// Writes actions.csv (`account,region,controls,action,resource,result`) into `dir`, whole: into a
 /// temporary file first, then renamed over actions.csv.
-pub fn write_actions_csv(dir: &Path, records: &[ActionRecord]) -> Result<(), String> {
-    let path = dir.join(ACTIONS_CSV);
-    let tmp = dir.join(format!(".{ACTIONS_CSV}.tmp"));
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let mut w = csv::Writer::from_path(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
-    let io = |e: csv::Error| format!("{}: {e}", tmp.display());
-    w.write_record(ACTIONS_HEADER).map_err(io)?;
-    for r in records {
-        w.write_record(csv_cells(r)).map_err(io)?;
-    }
-    w.flush().map_err(|e| format!("{}: {e}", tmp.display()))?;
-    drop(w);
-    std::fs::rename(&tmp, &path).map_err(|e| format!("{}: {e}", path.display()))
+pub fn write_actions_csv(dir: &Path, records: &[ActionRecord]) -> Result<(), FileError> {
+    std::fs::create_dir_all(dir).map_err(FileError::at(dir))?;
+    let header = ACTIONS_HEADER.map(String::from);
+    write_csv_atomically(
+        &dir.join(ACTIONS_CSV),
+        std::iter::once(header).chain(records.iter().map(csv_cells)),
+    )
 }

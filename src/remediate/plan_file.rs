@@ -5,12 +5,14 @@
 //! orgsweep itself would ask for. Every refusal names the file and what is wrong.
 
 use std::fmt;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::facts::parse_arn;
+use crate::files::{write_atomically, FileError};
 use crate::validate;
 
 use super::action::Action;
@@ -42,17 +44,14 @@ pub fn now_rfc3339() -> String {
 }
 
 /// Writes the plan, pretty-printed, atomically (a temporary file renamed into place).
-pub fn save(plan: &Plan, path: &Path) -> Result<(), String> {
-    let text = serde_json::to_string_pretty(plan)
-        .map_err(|e| format!("cannot serialise the plan: {e}"))?;
+pub fn save(plan: &Plan, path: &Path) -> Result<(), FileError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(FileError::at(dir))?;
     }
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, text + "\n")
-        .map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, path).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    write_atomically(path, |out| {
+        serde_json::to_writer_pretty(&mut *out, plan)?;
+        out.write_all(b"\n")
+    })
 }
 
 /// Reads and checks a plan file's text; `path` names the file in errors.

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::csv_safe::neutralise;
+use crate::files::{write_csv_atomically, FileError};
 use crate::verdict::{Reason, Status};
 
 pub const CHANGES: &str = "changes.csv";
@@ -632,19 +633,12 @@ fn row(
 }
 
 /// Writes changes.csv (atomically).
-pub fn write_changes(dir: &Path, rows: &[ChangeRow]) -> Result<(), String> {
-    let path = dir.join(CHANGES);
-    let tmp = dir.join(format!(".{CHANGES}.tmp"));
-    let io = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
-    let mut w = csv::Writer::from_path(&tmp).map_err(|e| io(&e))?;
-    w.write_record(CHANGES_HEADER).map_err(|e| io(&e))?;
-    for r in rows {
-        w.write_record(r.record().iter().map(|c| neutralise(c).into_owned()))
-            .map_err(|e| io(&e))?;
-    }
-    w.flush().map_err(|e| io(&e))?;
-    drop(w);
-    std::fs::rename(&tmp, &path).map_err(|e| io(&e))
+pub fn write_changes(dir: &Path, rows: &[ChangeRow]) -> Result<(), FileError> {
+    let header = CHANGES_HEADER.map(String::from);
+    let records = rows
+        .iter()
+        .map(|r| r.record().map(|c| neutralise(&c).into_owned()));
+    write_csv_atomically(&dir.join(CHANGES), std::iter::once(header).chain(records))
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ use super::html::{PageAccount, PageBuilder, PageControl, REPORT};
 use super::ocsf::{self, CellRecord, OcsfCells, RunContext, OCSF, OCSF_CONTROLS};
 use super::{Summary, FINDINGS};
 use crate::controls::Control;
+use crate::files::{tmp_path, write_atomically, FileError};
 use crate::organization::Organization;
 use crate::verdict::{Reason, Status};
 
@@ -34,18 +35,14 @@ pub struct DerivedInput<'a> {
     pub ocsf_cells: OcsfCells,
 }
 
-fn io(path: &Path, e: impl std::fmt::Display) -> String {
-    format!("{}: {e}", path.display())
-}
-
 /// Writes the derived files; the comparison's counts go into `summary` (the caller writes it).
-pub fn write_derived(input: DerivedInput<'_>, summary: &mut Summary) -> Result<(), String> {
+pub fn write_derived(input: DerivedInput<'_>, summary: &mut Summary) -> Result<(), FileError> {
     let dir = input.dir;
     let findings = dir.join(FINDINGS);
-    let mut reader = csv::Reader::from_path(&findings).map_err(|e| io(&findings, e))?;
+    let mut reader = csv::Reader::from_path(&findings).map_err(FileError::at(&findings))?;
     let ocsf_path = dir.join(OCSF);
-    let ocsf_tmp = dir.join(format!(".{OCSF}.tmp"));
-    let mut ocsf_out = BufWriter::new(File::create(&ocsf_tmp).map_err(|e| io(&ocsf_tmp, e))?);
+    let ocsf_tmp = tmp_path(&ocsf_path);
+    let mut ocsf_out = BufWriter::new(File::create(&ocsf_tmp).map_err(FileError::at(&ocsf_tmp))?);
     let time_ms = time::OffsetDateTime::parse(
         &summary.started_at,
         &time::format_description::well_known::Rfc3339,
@@ -111,7 +108,10 @@ pub fn write_derived(input: DerivedInput<'_>, summary: &mut Summary) -> Result<(
     let mut r = csv::StringRecord::new();
     let mut cell = CellRecord::default();
     let mut line = Vec::with_capacity(2048);
-    while reader.read_record(&mut r).map_err(|e| io(&findings, e))? {
+    while reader
+        .read_record(&mut r)
+        .map_err(FileError::at(&findings))?
+    {
         // One CellRecord, refilled: its strings keep their buffers from cell to cell.
         let fields = [
             &mut cell.account_id,
@@ -148,15 +148,17 @@ pub fn write_derived(input: DerivedInput<'_>, summary: &mut Summary) -> Result<(
         if input.ocsf_cells.keeps(&cell.status, unchanged) {
             line.clear();
             serde_json::to_writer(&mut line, &ocsf::finding(&cell, &run))
-                .map_err(|e| io(&ocsf_tmp, e))?;
+                .map_err(FileError::at(&ocsf_tmp))?;
             line.push(b'\n');
-            ocsf_out.write_all(&line).map_err(|e| io(&ocsf_tmp, e))?;
+            ocsf_out
+                .write_all(&line)
+                .map_err(FileError::at(&ocsf_tmp))?;
         }
         page.push(&cell);
     }
-    ocsf_out.flush().map_err(|e| io(&ocsf_tmp, e))?;
+    ocsf_out.flush().map_err(FileError::at(&ocsf_tmp))?;
     drop(ocsf_out);
-    std::fs::rename(&ocsf_tmp, &ocsf_path).map_err(|e| io(&ocsf_path, e))?;
+    std::fs::rename(&ocsf_tmp, &ocsf_path).map_err(FileError::at(&ocsf_path))?;
     super::write_json_atomically(
         &dir.join(OCSF_CONTROLS),
         &ocsf::controls_reference(input.controls, benchmark),
@@ -167,17 +169,12 @@ pub fn write_derived(input: DerivedInput<'_>, summary: &mut Summary) -> Result<(
         changes::write_changes(dir, rows)?;
         summary.changes = Some(s.clone());
     }
-    let path = dir.join(REPORT);
-    let tmp = dir.join(format!(".{REPORT}.tmp"));
-    let mut out = BufWriter::new(File::create(&tmp).map_err(|e| io(&tmp, e))?);
-    page.finish(
-        &mut out,
-        summary,
-        &input.organization.id,
-        compared.as_ref().map(|(rows, s)| (s, rows.as_slice())),
-    )
-    .and_then(|_| out.flush())
-    .map_err(|e| io(&tmp, e))?;
-    drop(out);
-    std::fs::rename(&tmp, &path).map_err(|e| io(&path, e))
+    write_atomically(&dir.join(REPORT), |out| {
+        page.finish(
+            out,
+            summary,
+            &input.organization.id,
+            compared.as_ref().map(|(rows, s)| (s, rows.as_slice())),
+        )
+    })
 }

@@ -13,10 +13,11 @@ pub mod screen;
 pub mod summary;
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use crate::csv_safe::neutralise;
+use crate::files::{write_atomically, write_csv_atomically, FileError};
 
 pub use crate::outcome::AccountRow;
 pub use summary::Summary;
@@ -50,16 +51,12 @@ pub struct ReportWriter {
     findings: csv::Writer<File>,
 }
 
-fn io_error(path: &Path, e: impl std::fmt::Display) -> String {
-    format!("{}: {e}", path.display())
-}
-
-fn append(path: &Path) -> Result<csv::Writer<File>, String> {
+fn append(path: &Path) -> Result<csv::Writer<File>, FileError> {
     let file = OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)
-        .map_err(|e| io_error(path, e))?;
+        .map_err(FileError::at(path))?;
     Ok(csv::WriterBuilder::new()
         .has_headers(false)
         .from_writer(file))
@@ -67,24 +64,16 @@ fn append(path: &Path) -> Result<csv::Writer<File>, String> {
 
 impl ReportWriter {
     /// Creates the directory and the files with their headers, and a summary marked incomplete.
-    pub fn create(dir: &Path, columns: &[String], started: &Summary) -> Result<Self, String> {
-        fs::create_dir_all(dir).map_err(|e| {
-            format!(
-                "cannot create the output directory {}: {e}; pass a writable --output-dir",
-                dir.display()
-            )
-        })?;
+    pub fn create(dir: &Path, columns: &[String], started: &Summary) -> Result<Self, FileError> {
+        fs::create_dir_all(dir).map_err(FileError::at(dir))?;
         let mut matrix_header = vec![
             "account_id".to_string(),
             "account_name".to_string(),
             "control".to_string(),
         ];
         matrix_header.extend(columns.iter().cloned());
-        write_csv(&dir.join(MATRIX), std::iter::once(matrix_header))?;
-        write_csv(
-            &dir.join(FINDINGS),
-            std::iter::once(FINDINGS_HEADER.iter().map(|s| s.to_string()).collect()),
-        )?;
+        write_csv_atomically(&dir.join(MATRIX), [matrix_header])?;
+        write_csv_atomically(&dir.join(FINDINGS), [FINDINGS_HEADER])?;
         write_json_atomically(&dir.join(SUMMARY), started)?;
         Ok(ReportWriter {
             dir: dir.to_path_buf(),
@@ -99,49 +88,49 @@ impl ReportWriter {
     }
 
     /// Appends one account's matrix rows and findings rows, and flushes them.
-    pub fn write_account(&mut self, row: &AccountRow) -> Result<(), String> {
+    pub fn write_account(&mut self, row: &AccountRow) -> Result<(), FileError> {
         for record in matrix_records(row, &self.columns) {
             self.matrix
                 .write_record(record)
-                .map_err(|e| io_error(&self.dir.join(MATRIX), e))?;
+                .map_err(FileError::at(&self.dir.join(MATRIX)))?;
         }
         self.matrix
             .flush()
-            .map_err(|e| io_error(&self.dir.join(MATRIX), e))?;
+            .map_err(FileError::at(&self.dir.join(MATRIX)))?;
         for record in findings_records(row, &self.columns) {
             self.findings
                 .write_record(record)
-                .map_err(|e| io_error(&self.dir.join(FINDINGS), e))?;
+                .map_err(FileError::at(&self.dir.join(FINDINGS)))?;
         }
         self.findings
             .flush()
-            .map_err(|e| io_error(&self.dir.join(FINDINGS), e))
+            .map_err(FileError::at(&self.dir.join(FINDINGS)))
     }
 
     /// Flushes the rows written so far (before the derived files read them).
-    pub fn flush(&mut self) -> Result<(), String> {
+    pub fn flush(&mut self) -> Result<(), FileError> {
         self.matrix
             .flush()
-            .map_err(|e| io_error(&self.dir.join(MATRIX), e))?;
+            .map_err(FileError::at(&self.dir.join(MATRIX)))?;
         self.findings
             .flush()
-            .map_err(|e| io_error(&self.dir.join(FINDINGS), e))
+            .map_err(FileError::at(&self.dir.join(FINDINGS)))
     }
 
     /// Writes the summary as it stands (used for interrupted runs too).
-    pub fn write_summary(&self, summary: &Summary) -> Result<(), String> {
+    pub fn write_summary(&self, summary: &Summary) -> Result<(), FileError> {
         write_json_atomically(&self.dir.join(SUMMARY), summary)
     }
 
     /// Sorts both CSV files by account id (each account's rows stay in column order) and replaces them
     /// atomically, then writes the final summary.
-    pub fn finish(mut self, summary: &Summary) -> Result<(), String> {
+    pub fn finish(mut self, summary: &Summary) -> Result<(), FileError> {
         self.matrix
             .flush()
-            .map_err(|e| io_error(&self.dir.join(MATRIX), e))?;
+            .map_err(FileError::at(&self.dir.join(MATRIX)))?;
         self.findings
             .flush()
-            .map_err(|e| io_error(&self.dir.join(FINDINGS), e))?;
+            .map_err(FileError::at(&self.dir.join(FINDINGS)))?;
         sort_by_account(&self.dir.join(MATRIX))?;
         sort_by_account(&self.dir.join(FINDINGS))?;
         self.write_summary(summary)
@@ -202,26 +191,11 @@ fn findings_records(row: &AccountRow, columns: &[String]) -> Vec<Vec<String>> {
     out
 }
 
-fn write_csv(path: &Path, records: impl IntoIterator<Item = Vec<String>>) -> Result<(), String> {
-    let tmp = tmp_path(path);
-    {
-        let file = File::create(&tmp).map_err(|e| io_error(&tmp, e))?;
-        let mut w = csv::WriterBuilder::new()
-            .has_headers(false)
-            .from_writer(BufWriter::new(file));
-        for r in records {
-            w.write_record(&r).map_err(|e| io_error(&tmp, e))?;
-        }
-        w.flush().map_err(|e| io_error(&tmp, e))?;
-    }
-    fs::rename(&tmp, path).map_err(|e| io_error(path, e))
-}
-
 /// Rewrites a CSV written incrementally so that accounts come in id order, keeping the header
 /// first. Each account's rows were written together and in column order, so whole blocks of
 /// bytes are moved: memory grows with the number of accounts, not with the file's size.
-fn sort_by_account(path: &Path) -> Result<(), String> {
-    let file = File::open(path).map_err(|e| io_error(path, e))?;
+fn sort_by_account(path: &Path) -> Result<(), FileError> {
+    let file = File::open(path).map_err(FileError::at(path))?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .from_reader(std::io::BufReader::new(file));
@@ -232,7 +206,7 @@ fn sort_by_account(path: &Path) -> Result<(), String> {
         let start = reader.position().byte();
         if !reader
             .read_byte_record(&mut record)
-            .map_err(|e| io_error(path, e))?
+            .map_err(FileError::at(path))?
         {
             break;
         }
@@ -251,18 +225,15 @@ fn sort_by_account(path: &Path) -> Result<(), String> {
         return Ok(());
     };
     blocks.sort_by(|a, b| a.0.cmp(&b.0));
-    let tmp = tmp_path(path);
-    {
-        let mut source = File::open(path).map_err(|e| io_error(path, e))?;
-        let mut out = BufWriter::new(File::create(&tmp).map_err(|e| io_error(&tmp, e))?);
+    let mut source = File::open(path).map_err(FileError::at(path))?;
+    write_atomically(path, |out| {
         let ranges =
             std::iter::once((0, header_end)).chain(blocks.iter().map(|(_, s, e)| (*s, *e)));
         for (start, end) in ranges {
-            copy_range(&mut source, &mut out, start, end).map_err(|e| io_error(path, e))?;
+            copy_range(&mut source, out, start, end)?;
         }
-        out.flush().map_err(|e| io_error(&tmp, e))?;
-    }
-    fs::rename(&tmp, path).map_err(|e| io_error(path, e))
+        Ok(())
+    })
 }
 
 fn copy_range(
@@ -276,18 +247,12 @@ fn copy_range(
     Ok(())
 }
 
-fn tmp_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".tmp");
-    path.with_file_name(name)
-}
-
-/// Writes JSON to a temporary file and renames it over the target.
-pub fn write_json_atomically<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), String> {
-    let tmp = tmp_path(path);
-    let text = serde_json::to_string_pretty(value).map_err(|e| io_error(path, e))?;
-    fs::write(&tmp, text + "\n").map_err(|e| io_error(&tmp, e))?;
-    fs::rename(&tmp, path).map_err(|e| io_error(path, e))
+/// Writes JSON, pretty-printed, atomically.
+pub fn write_json_atomically<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), FileError> {
+    write_atomically(path, |out| {
+        serde_json::to_writer_pretty(&mut *out, value)?;
+        out.write_all(b"\n")
+    })
 }
 
 #[cfg(test)]
@@ -363,6 +328,6 @@ mod tests {
         assert_eq!(&rows[1][2], "eu-west-1");
         assert_eq!(&rows[2][3], "console-auth-failures");
         assert_eq!(&rows[0][6], "detail, with \"quotes\"\nand a newline");
-        assert!(!dir.path().join("matrix.csv.tmp").exists());
+        assert!(!crate::files::tmp_path(&dir.path().join("matrix.csv")).exists());
     }
 }

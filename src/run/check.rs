@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::time::Instant;
 
+use crate::files::FileError;
 use crate::organization::OrgAccount;
 use crate::outcome::Ended;
 use crate::report::changes::{self, Earlier};
@@ -149,7 +150,7 @@ pub async fn sweep_to_files(
     let mut writer =
         ReportWriter::create(dir, &session.columns, &summary).map_err(RunError::OutputDir)?;
     let mut worst = WorstAccounts::default();
-    let mut write_error: Option<String> = None;
+    let mut write_error: Option<FileError> = None;
     for account in excluded {
         let row = session.excluded_row(account);
         writer.write_account(&row).map_err(RunError::Write)?;
@@ -192,7 +193,7 @@ pub async fn sweep_to_files(
     summary.finished_at = Some(sweep::now_rfc3339());
     summary.set_calls(session.counter.snapshot());
     if let Some(e) = write_error {
-        return Err(RunError::Write(format!("writing the reports failed: {e}")));
+        return Err(RunError::Write(e));
     }
     let derived = DerivedInput {
         dir,

@@ -13,6 +13,7 @@ mod stop;
 
 use std::fmt;
 
+use crate::files::FileError;
 use crate::report::changes::CompareError;
 use crate::sweep::start::StartError;
 use crate::sweep::SweepError;
@@ -22,7 +23,7 @@ pub use excepting::Excepting;
 pub use stop::{Stop, StopSender};
 
 /// Why a run stopped before doing its job.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum RunError {
     /// A selection or an input file the user must fix (an account or region the organization
     /// does not have, a plan file orgsweep refuses); nothing was done.
@@ -32,9 +33,9 @@ pub enum RunError {
     /// The sweep could not start (endpoint, credentials, organization); nothing was done.
     Start(Box<StartError>),
     /// The output directory cannot be made or written; nothing was done.
-    OutputDir(String),
+    OutputDir(FileError),
     /// A report could not be written after the work was done: the report is incomplete.
-    Write(String),
+    Write(FileError),
 }
 
 impl From<SweepError> for RunError {
@@ -55,10 +56,14 @@ impl From<CompareError> for RunError {
 impl fmt::Display for RunError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            RunError::Usage(m) | RunError::OutputDir(m) => f.write_str(m),
+            RunError::Usage(m) => f.write_str(m),
+            RunError::OutputDir(e) => write!(
+                f,
+                "cannot write the output directory: {e}; pass a writable --output-dir"
+            ),
             RunError::Compare(e) => e.fmt(f),
             RunError::Start(e) => e.fmt(f),
-            RunError::Write(m) => write!(f, "the report is incomplete: {m}"),
+            RunError::Write(e) => write!(f, "the report is incomplete: {e}"),
         }
     }
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use futures::stream::{self, StreamExt};
 
+use crate::files::FileError;
 use crate::organization::OrgAccount;
 use crate::outcome::{AccountRow, Ended, Signal};
 use crate::remediate::actions::{self, ActionResult};
@@ -177,7 +178,7 @@ pub async fn build_plan(session: &Session, rows: &[AccountRow], cfg: &PlanConfig
 pub struct Applied {
     pub records: Vec<ActionRecord>,
     pub interrupted: Option<Signal>,
-    pub log_error: Option<String>,
+    pub log_error: Option<FileError>,
 }
 
 impl Applied {
@@ -211,8 +212,8 @@ pub async fn apply(
     let concurrency = session.config.remediation.action_concurrency;
     let (records, interrupted) =
         apply_until_stopped(session, plan, concurrency, &log, quiet, stop).await;
-    let log = log.into_inner().unwrap_or_else(|p| p.into_inner());
-    let log_error = log.error().map(str::to_string);
+    let mut log = log.into_inner().unwrap_or_else(|p| p.into_inner());
+    let log_error = log.take_error();
     if interrupted.is_none() {
         // The complete list, in plan order (the rows already on disk are in the order they
         // finished). The actions are done: a file that cannot be written is an incomplete
