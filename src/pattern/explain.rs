@@ -5,7 +5,8 @@
 use super::ast::*;
 use super::cases::Case;
 use super::eval::Tri;
-use super::model::RecordModel;
+use super::example::{deciding, truth, usual_values};
+use super::model::{Fact, RecordModel};
 use super::reference::Reference;
 use super::solve::{Abs, Lookup, World, OTHER_STRING};
 
@@ -111,6 +112,11 @@ fn misplaced_hint(sel: &Selector, case: &Case<'_>, model: &RecordModel) -> Optio
 
 /// The records of a case, in words: "A failed console sign-in (eventName "ConsoleLogin", ...)".
 fn case_words(case: &Case<'_>) -> String {
+    case_words_with(case, None)
+}
+
+/// [`case_words`] with one more value said first.
+fn case_words_with(case: &Case<'_>, first: Option<String>) -> String {
     let class = case.class;
     let extra: Vec<String> = case
         .pins
@@ -126,6 +132,7 @@ fn case_words(case: &Case<'_>) -> String {
     if class.id.contains('.') {
         inside.push(class.describe.clone());
     }
+    inside.extend(first);
     inside.extend(extra);
     if inside.is_empty() {
         format!("A {}", class.label)
@@ -156,7 +163,9 @@ fn pinned_reason(c: &Cmp, actual: &str) -> String {
     s
 }
 
-/// The sentence for a record the JSON pattern does not match.
+/// The sentence for a record the JSON pattern does not match: the record, with the values
+/// that matter (those the reference's alternative reads, and those the deciding comparisons
+/// read), then each comparison of the pattern that drops it — and no other.
 pub fn json_slips(
     e: &Expr,
     w: &World,
@@ -164,107 +173,143 @@ pub fn json_slips(
     r: &Reference,
     model: &RecordModel,
 ) -> String {
+    let decide = deciding(e, w);
+    let mut read: Vec<&Selector> = case.alt.iter().map(|c| &c.sel).collect();
+    read.extend(decide.iter().map(|c| &c.sel));
     let mut free: Vec<String> = Vec::new();
     for (sel, v) in w.vars.iter().zip(&w.vals) {
         if let Some(v) = v {
-            if !matches!(w.lookup(sel), Lookup::Forced(..)) {
+            if read.contains(&sel) && !matches!(w.lookup(sel), Lookup::Forced(..)) {
                 free.push(format!("{} is {}", path(sel), describe(v)));
             }
         }
     }
+    let what = example_words(case, w, model);
     let mut out = format!("Does not catch all {}. ", r.catches);
     if free.is_empty() {
-        out.push_str(&format!("{} slips through: ", case_words(case)));
+        out.push_str(&format!("{what} slips through: "));
     } else {
         out.push_str(&format!(
-            "{} where {} slips through: ",
-            case_words(case),
+            "{what} where {} slips through: ",
             free.join(" and ")
         ));
     }
-    let mut reasons: Vec<String> = Vec::new();
-    e.for_each_cmp(&mut |c| {
-        if reasons.len() >= 4 {
-            return;
-        }
-        let t = truth(w, c);
-        if t == Tri::T {
-            return;
-        }
-        let ct = format!("`{c}`");
-        let pinned = w.is_pinned(&c.sel);
-        let r = match (w.lookup(&c.sel), t) {
-            (Lookup::Val(Abs::Str(s)), Tri::F) if pinned => {
-                format!("{ct} is false because {}", pinned_reason(c, s))
-            }
-            (Lookup::Val(Abs::Absent), Tri::F) if pinned => {
-                format!("{ct} is false because such records have no {}", path(&c.sel))
-            }
-            (Lookup::Val(Abs::Absent), Tri::F) => {
-                let mut s = format!("{ct} is false for a record without {}", path(&c.sel));
-                if matches!(c.test, Test::Op(..)) {
-                    s.push_str(" (a comparison on a missing field is false, `!=` included; only NOT EXISTS is true)");
-                }
-                s
-            }
-            (Lookup::Forced(outer, v), _) => format!(
-                "{ct} is false because {} is {}, so {} does not exist",
-                path(outer),
-                describe(v),
-                path(&c.sel)
-            ),
-            (Lookup::Val(v @ (Abs::Obj | Abs::Arr)), Tri::F) => format!(
-                "{ct} is false because {} is {} (a comparison on an object or array never matches)",
-                path(&c.sel),
-                describe(v)
-            ),
-            (Lookup::Val(v), Tri::F) => format!("{ct} is false when {} is {}", path(&c.sel), describe(v)),
-            (Lookup::Val(v), _) => format!(
-                "{ct} cannot be relied on when {} is {}",
-                path(&c.sel),
-                describe(v)
-            ),
-            (Lookup::Open, _) => format!("{ct} is undecided"),
-        };
-        let mut r = r;
+    // (comparison, what is said of it): several with the same second part are said at once.
+    let mut reasons: Vec<(String, String)> = Vec::new();
+    for c in decide {
+        let mut why = reason(c, w);
         if let Some(h) = typo_hint(&c.sel, model).or_else(|| misplaced_hint(&c.sel, case, model)) {
-            r.push_str(&format!(" — {h}"));
+            why.push_str(&format!(" — {h}"));
         } else if let Some(h) = case.class.why(&c.sel) {
-            r.push_str(&format!(" — {}", untagged(h)));
+            why.push_str(&format!(" — {}", untagged(h)));
         }
-        if !reasons.contains(&r) {
-            reasons.push(r);
-        }
-    });
-    if reasons.is_empty() {
-        reasons.push("some of its comparisons go the other way for such a record".into());
+        reasons.push((format!("`{c}`"), why));
     }
-    out.push_str(&reasons.join("; "));
+    let mut said: Vec<String> = Vec::new();
+    for (i, (_, why)) in reasons.iter().enumerate() {
+        if reasons[..i].iter().any(|(_, w)| w == why) {
+            continue;
+        }
+        let subjects: Vec<&str> = reasons
+            .iter()
+            .filter(|(_, w)| w == why)
+            .map(|(c, _)| c.as_str())
+            .collect();
+        said.push(grouped(&subjects, why));
+    }
+    if said.is_empty() {
+        said.push("some of its comparisons go the other way for such a record".into());
+    }
+    out.push_str(&said.join("; "));
     out.push('.');
     out
 }
 
-/// The truth of a comparison in a world, for the sentence (unknowns shown as "cannot be
-/// relied on").
-fn truth(w: &World, c: &Cmp) -> Tri {
-    use super::eval::test;
-    let v = match w.lookup(&c.sel) {
-        Lookup::Val(v) => v.clone(),
-        Lookup::Forced(..) => Abs::Absent,
-        Lookup::Open => return Tri::U,
+/// What is said of one deciding comparison on the record ("is false because ...").
+fn reason(c: &Cmp, w: &World) -> String {
+    let pinned = w.is_pinned(&c.sel);
+    match (w.lookup(&c.sel), truth(w, c)) {
+        (Lookup::Val(Abs::Str(s)), Tri::F) if pinned => {
+            format!("is false because {}", pinned_reason(c, s))
+        }
+        (Lookup::Val(Abs::Absent), Tri::F) if pinned => {
+            format!("is false because such records have no {}", path(&c.sel))
+        }
+        (Lookup::Val(Abs::Absent), Tri::F) => {
+            let mut s = format!("is false for a record without {}", path(&c.sel));
+            if matches!(c.test, Test::Op(..)) {
+                s.push_str(" (a comparison on a missing field is false, `!=` included; only NOT EXISTS is true)");
+            }
+            s
+        }
+        (Lookup::Forced(outer, v), _) => format!(
+            "is false because {} is {}, so {} does not exist",
+            path(outer),
+            describe(v),
+            path(&c.sel)
+        ),
+        (Lookup::Val(v @ (Abs::Obj | Abs::Arr)), Tri::F) => format!(
+            "is false because {} is {} (a comparison on an object or array never matches)",
+            path(&c.sel),
+            describe(v)
+        ),
+        (Lookup::Val(v), Tri::F) => format!("is false when {} is {}", path(&c.sel), describe(v)),
+        (Lookup::Val(v), _) => format!(
+            "cannot be relied on when {} is {}",
+            path(&c.sel),
+            describe(v)
+        ),
+        (Lookup::Open, _) => "is undecided".to_string(),
+    }
+}
+
+/// "`a` is false ...", or for several comparisons with the same reason "`a`, `b` and `c` are
+/// false ..." (past four, the rest are counted, not listed).
+fn grouped(subjects: &[&str], why: &str) -> String {
+    const SHOWN: usize = 4;
+    let [first, rest @ ..] = subjects else {
+        return String::new();
     };
-    let sv = match &v {
-        Abs::Absent => super::eval::Sv::Absent,
-        Abs::Null => super::eval::Sv::Null,
-        Abs::Bool(b) => super::eval::Sv::Bool(*b),
-        Abs::Num(n) => super::eval::Sv::Num(*n),
-        Abs::Str(s) => return test(&c.test, super::eval::Sv::Str(s)),
-        Abs::AnyStr => super::eval::Sv::AnyStr,
-        Abs::AnyNum => super::eval::Sv::AnyNum,
-        Abs::Obj | Abs::Arr => super::eval::Sv::Container,
-        Abs::AnyPresent => super::eval::Sv::AnyPresent,
+    if rest.is_empty() {
+        return format!("{first} {why}");
+    }
+    let plural = why
+        .strip_prefix("is ")
+        .map(|w| format!("are {w}"))
+        .unwrap_or_else(|| why.to_string());
+    let list = if subjects.len() > SHOWN {
+        format!(
+            "{} and {} more such comparisons",
+            subjects[..SHOWN - 1].join(", "),
+            subjects.len() - (SHOWN - 1)
+        )
+    } else {
+        format!(
+            "{} and {}",
+            subjects[..subjects.len() - 1].join(", "),
+            subjects[subjects.len() - 1]
+        )
     };
-    test(&c.test, sv)
+    format!("{list} {plural}")
+}
+
+/// The example record in words: [`case_words`], with the service that usually records a
+/// pinned event name when the class does not fix the source and no comparison reads it.
+fn example_words(case: &Case<'_>, w: &World, model: &RecordModel) -> String {
+    let source = Selector {
+        steps: vec![Step::Key("eventSource".into())],
+    };
+    let read = !matches!(w.lookup(&source), Lookup::Open);
+    let fixed = case
+        .class
+        .fact(&source)
+        .is_some_and(|f| matches!(f.fact, Fact::Fixed(_)));
+    match usual_values(case.class, model, &source, &case.pins).as_deref() {
+        Some([first, ..]) if !read && !fixed => {
+            case_words_with(case, Some(format!("eventSource \"{first}\"")))
+        }
+        _ => case_words(case),
+    }
 }
 
 /// Why the pattern passes (and whether it is noisy).

@@ -10,6 +10,7 @@
 use super::ast::*;
 use super::cases::{cases, Case};
 use super::eval::{expr_matches, matches};
+use super::example::most_ordinary;
 use super::explain;
 use super::model::{ClassUniverse, RecordModel, Text};
 use super::reference::{Noise, Reference};
@@ -58,19 +59,24 @@ fn misses(p: &Pattern, q: &Expr, r: &Reference, model: &RecordModel) -> Option<S
         Body::Delimited(_) => return Some(explain::delimited(&r.catches)),
         _ => {}
     }
-    for case in cases(q, model) {
+    let all = cases(q, model);
+    for case in &all {
         match &p.body {
             Body::Json(e) => match case.search(q, Some(e), model) {
                 Found::None => {}
-                Found::Case(w) => return Some(explain::json_slips(e, &w, &case, r, model)),
+                Found::Case(w) => {
+                    // The verdict is settled; the sentence shows the most ordinary such record.
+                    let (w, case) = most_ordinary(e, q, &all, model).unwrap_or((w, case));
+                    return Some(explain::json_slips(e, &w, case, r, model));
+                }
                 Found::Budget => return Some(explain::too_complex(&r.catches)),
             },
             Body::Terms(_) | Body::Regex(_) => {
                 if matches!(case.search(q, None, model), Found::None) {
                     continue; // the alternative cannot hold in this class
                 }
-                let text = case_text(&case, model);
-                if let Some(why) = text_misses(&p.body, &text, &case, r) {
+                let text = case_text(case, model);
+                if let Some(why) = text_misses(&p.body, &text, case, r) {
                     return Some(why);
                 }
             }

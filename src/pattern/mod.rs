@@ -10,11 +10,13 @@
 //! - [`json`]: a lazy JSON reader; [`eval`]: pattern × log event → match;
 //! - [`model`]: what CloudTrail writes (data, `config/records.toml`); [`solve`]: the case
 //!   analysis over it; [`text`]: terms and regexes on the records' text;
-//! - [`judge`](mod@judge): candidate against reference; [`explain`]: the sentences.
+//! - [`judge`](mod@judge): candidate against reference; [`example`]: the most ordinary record
+//!   that slips through, and the comparisons that drop it; [`explain`]: the sentences.
 
 pub mod ast;
 pub mod cases;
 pub mod eval;
+pub mod example;
 pub mod explain;
 pub mod json;
 pub mod judge;

@@ -57,6 +57,9 @@ pub struct FieldFact {
     pub members: Option<Vec<String>>,
     /// For a string: a wildcard every value matches (`arn:*`).
     pub like: Option<Glob>,
+    /// The values ordinary records carry, most common first (`Some([])`: usually absent).
+    /// Never a fact: it only picks the example record an explanation shows.
+    pub usual: Option<Vec<String>>,
     pub why: Option<String>,
 }
 
@@ -81,6 +84,16 @@ pub struct RecordModel {
     /// Top-level fields the CloudTrail record-contents page lists.
     pub documented: Vec<String>,
     pub classes: Vec<RecordClass>,
+    /// The services that record each event name, the usual one first (for example records).
+    pub services: Vec<Service>,
+}
+
+/// One event source and the event names of the controls it records.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    pub source: String,
+    pub events: Vec<String>,
 }
 
 // ------------------------------------------------------------------------------ loading
@@ -93,6 +106,8 @@ struct RawModel {
     #[serde(default)]
     group: Vec<RawGroup>,
     class: Vec<RawClass>,
+    #[serde(default)]
+    service: Vec<Service>,
 }
 
 #[derive(Deserialize)]
@@ -129,6 +144,7 @@ enum RawFact {
         not: Vec<String>,
         members: Option<Vec<String>>,
         like: Option<String>,
+        usual: Option<Vec<String>>,
         why: Option<String>,
     },
 }
@@ -153,14 +169,15 @@ fn kind_fact(k: &str) -> Result<Fact, String> {
 
 fn field_fact(path: &str, raw: &RawFact) -> Result<FieldFact, String> {
     let sel = path_selector(path)?;
-    let (fact, not, members, like, why) = match raw {
-        RawFact::Kind(k) => (kind_fact(k)?, Vec::new(), None, None, None),
+    let (fact, not, members, like, usual, why) = match raw {
+        RawFact::Kind(k) => (kind_fact(k)?, Vec::new(), None, None, None, None),
         RawFact::Table {
             fixed,
             fact,
             not,
             members,
             like,
+            usual,
             why,
         } => {
             let f = match (fixed, fact) {
@@ -180,11 +197,21 @@ fn field_fact(path: &str, raw: &RawFact) -> Result<FieldFact, String> {
             if members.is_some() && f != Fact::Present(Kind::Object) {
                 return Err("`members` is only for objects".into());
             }
+            if usual.is_some() && !matches!(f, Fact::Free | Fact::Present(Kind::String)) {
+                return Err("`usual` is only for strings and free fields".into());
+            }
             let like = match like {
                 None => None,
                 Some(text) => Some(like_glob(text)?),
             };
-            (f, not.clone(), members.clone(), like, why.clone())
+            (
+                f,
+                not.clone(),
+                members.clone(),
+                like,
+                usual.clone(),
+                why.clone(),
+            )
         }
     };
     Ok(FieldFact {
@@ -194,6 +221,7 @@ fn field_fact(path: &str, raw: &RawFact) -> Result<FieldFact, String> {
         not,
         members,
         like,
+        usual,
         why,
     })
 }
@@ -286,6 +314,7 @@ impl RecordModel {
         Ok(RecordModel {
             documented: raw.documented,
             classes,
+            services: raw.service,
         })
     }
 
@@ -301,6 +330,15 @@ impl RecordModel {
 
     pub fn class(&self, id: &str) -> Option<&RecordClass> {
         self.classes.iter().find(|c| c.id == id)
+    }
+
+    /// The event sources that record `event_name`, the usual one first.
+    pub fn sources_of(&self, event_name: &str) -> Vec<&str> {
+        self.services
+            .iter()
+            .filter(|s| s.events.iter().any(|e| e == event_name))
+            .map(|s| s.source.as_str())
+            .collect()
     }
 
     /// Whether a top-level field is one CloudTrail documents.
@@ -350,6 +388,17 @@ impl RecordClass {
                         self.id, f.path
                     ));
                 }
+            }
+            if let Some(bad) = f
+                .usual
+                .iter()
+                .flatten()
+                .find(|u| !self.admits(&f.sel, &Abs::Str(u.to_string())))
+            {
+                return Err(format!(
+                    "class {}: {} lists usual value \"{bad}\" the class does not allow",
+                    self.id, f.path
+                ));
             }
             if !f.not.is_empty() && !matches!(f.fact, Fact::Free | Fact::Present(Kind::String)) {
                 return Err(format!(

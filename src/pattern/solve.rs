@@ -527,12 +527,13 @@ pub enum Found {
 struct Solver<'g> {
     goal: &'g Goal<'g>,
     steps: usize,
+    budget: usize,
 }
 
 impl Solver<'_> {
     fn search(&mut self, w: &mut World, k: usize) -> Found {
         self.steps += 1;
-        if self.steps > BUDGET {
+        if self.steps > self.budget {
             return Found::Budget;
         }
         let mut atoms = Atoms::default();
@@ -610,7 +611,7 @@ impl Solver<'_> {
         let mut bits = vec![false; atoms.keys.len()];
         for mask in 0u32..(1u32 << free.len()) {
             self.steps += 1;
-            if self.steps > BUDGET {
+            if self.steps > self.budget {
                 return Found::Budget;
             }
             for (j, &i) in free.iter().enumerate() {
@@ -693,6 +694,16 @@ pub fn glob_disjoint(a: &Glob, b: &Glob) -> bool {
 
 /// Runs the search for `goal` over the cases `universe` allows, with `pins` fixed.
 pub fn find(goal: &Goal<'_>, pins: Vec<(Selector, Abs)>, universe: &dyn Universe) -> Found {
+    find_within(goal, pins, universe, BUDGET)
+}
+
+/// [`find`] with its own step budget (a search that only improves an explanation gets less).
+pub fn find_within(
+    goal: &Goal<'_>,
+    pins: Vec<(Selector, Abs)>,
+    universe: &dyn Universe,
+    budget: usize,
+) -> Found {
     let mut exprs: Vec<&Expr> = goal.hold.clone();
     exprs.extend(goal.fail);
     let mut w = World::new(pins, &exprs, universe);
@@ -714,7 +725,11 @@ pub fn find(goal: &Goal<'_>, pins: Vec<(Selector, Abs)>, universe: &dyn Universe
         .enumerate()
         .map(|(i, s)| (s.clone(), i))
         .collect();
-    let mut s = Solver { goal, steps: 0 };
+    let mut s = Solver {
+        goal,
+        steps: 0,
+        budget,
+    };
     s.search(&mut w, 0)
 }
 
