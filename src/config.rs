@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::controls::{Control, ControlNames};
 use crate::validate;
 
 /// The whole file. Unknown keys are errors, not silently ignored typos.
@@ -65,17 +66,18 @@ pub struct Remediation {
     pub metric_name: Option<String>,
     pub alarm_name: Option<String>,
     /// Per control id: names other than the controls table's defaults.
-    pub names: BTreeMap<String, ControlNames>,
+    pub names: BTreeMap<String, NameOverrides>,
     pub topic_name: String,
     pub subscription_endpoints: Vec<String>,
     pub plan_max_age_hours: u64,
     pub action_concurrency: usize,
 }
 
-/// The names one control's filter, metric and alarm get; a missing key keeps the default.
+/// `remediation.names.<control>`: the names one control's filter, metric and alarm get instead
+/// of the table's; a missing key keeps the default.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct ControlNames {
+pub struct NameOverrides {
     pub filter_name: Option<String>,
     pub metric_name: Option<String>,
     pub alarm_name: Option<String>,
@@ -297,13 +299,12 @@ impl Config {
         let mut taken: BTreeMap<String, String> = BTreeMap::new();
         for c in crate::controls::table() {
             let n = self.names_for(c);
-            for (what, name, max) in [
-                ("filter_name", &n.filter_name, 512),
-                ("metric_name", &n.metric_name, 255),
-                ("alarm_name", &n.alarm_name, 255),
-            ] {
-                let at = n.key_of(what);
-                validate::resource_name(name, max).map_err(|m| (at.clone(), m))?;
+            for kind in NameKind::ALL {
+                let (what, name) = (kind.key(), kind.of(&n));
+                let at = self
+                    .chosen_name(&c.id, kind)
+                    .map_or_else(|| format!("remediation.names.{}.{what}", c.id), |(_, k)| k);
+                validate::resource_name(name, kind.max_len()).map_err(|m| (at.clone(), m))?;
                 if let Some(other) = taken.insert(format!("{what}:{name}"), c.id.clone()) {
                     return Err((
                         at,
@@ -341,81 +342,96 @@ impl Config {
     /// The names `remediate` gives `control`'s filter, metric and alarm: `remediation.names.<id>`,
     /// then (for console authentication failures) the older single-control keys, then the
     /// controls table.
-    pub fn names_for(&self, control: &crate::controls::Control) -> ResolvedNames {
-        let r = &self.remediation;
-        let over = r.names.get(&control.id);
-        let legacy = control.id == crate::controls::DEFAULT_CONTROL;
-        let pick = |o: Option<&Option<String>>, l: &Option<String>, d: &str| -> (String, bool) {
-            match (
-                o.and_then(|x| x.as_ref()),
-                legacy.then_some(l.as_ref()).flatten(),
-            ) {
-                (Some(v), _) => (v.clone(), true),
-                (None, Some(v)) => (v.clone(), false),
-                (None, None) => (d.to_string(), true),
-            }
+    pub fn names_for(&self, control: &Control) -> ControlNames {
+        let pick = |what: NameKind| {
+            self.chosen_name(&control.id, what).map_or_else(
+                || what.of_table(control).to_string(),
+                |(v, _)| v.to_string(),
+            )
         };
-        let (filter_name, f) = pick(
-            over.map(|o| &o.filter_name),
-            &r.filter_name,
-            &control.filter_name,
-        );
-        let (metric_name, m) = pick(
-            over.map(|o| &o.metric_name),
-            &r.metric_name,
-            &control.metric_name,
-        );
-        let (alarm_name, a) = pick(
-            over.map(|o| &o.alarm_name),
-            &r.alarm_name,
-            &control.alarm_name,
-        );
-        ResolvedNames {
+        ControlNames {
             control: control.id.clone(),
-            filter_name,
-            metric_name,
-            alarm_name,
-            keyed: [f, m, a],
+            filter_name: pick(NameKind::Filter),
+            metric_name: pick(NameKind::Metric),
+            alarm_name: pick(NameKind::Alarm),
+        }
+    }
+
+    /// A name the config file sets for `control`, and the key that sets it.
+    fn chosen_name(&self, control: &str, what: NameKind) -> Option<(&str, String)> {
+        let r = &self.remediation;
+        let own = r.names.get(control).and_then(|o| what.of_overrides(o));
+        let legacy = (control == crate::controls::DEFAULT_CONTROL)
+            .then(|| what.of_legacy(r))
+            .flatten();
+        match (own, legacy) {
+            (Some(v), _) => Some((v, format!("remediation.names.{control}.{}", what.key()))),
+            (None, Some(v)) => Some((v, format!("remediation.{}", what.key()))),
+            (None, None) => None,
         }
     }
 
     pub fn account_timeout(&self) -> Duration {
         Duration::from_secs(self.sweep.account_timeout_seconds)
     }
+}
 
-    /// What the judge is told besides the facts.
-    pub fn judge_settings(&self) -> crate::judge::JudgeSettings {
-        crate::judge::JudgeSettings {
-            logs_delivery_max_age_secs: self.sweep.logs_delivery_max_age_hours as i64 * 3600,
-            alarm_history_days: self.sweep.alarm_history_days,
-            ..Default::default()
+/// One of a control's three names, and where the config file keeps it.
+#[derive(Debug, Clone, Copy)]
+enum NameKind {
+    Filter,
+    Metric,
+    Alarm,
+}
+
+impl NameKind {
+    const ALL: [NameKind; 3] = [NameKind::Filter, NameKind::Metric, NameKind::Alarm];
+
+    fn key(self) -> &'static str {
+        match self {
+            NameKind::Filter => "filter_name",
+            NameKind::Metric => "metric_name",
+            NameKind::Alarm => "alarm_name",
         }
     }
-}
 
-/// A control's names as `remediate` will use them, and where each came from (for errors).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResolvedNames {
-    pub control: String,
-    pub filter_name: String,
-    pub metric_name: String,
-    pub alarm_name: String,
-    /// Per name: from `remediation.names.<id>` or the table (true), or a legacy key (false).
-    keyed: [bool; 3],
-}
+    /// The longest name AWS accepts.
+    fn max_len(self) -> usize {
+        match self {
+            NameKind::Filter => 512,
+            NameKind::Metric | NameKind::Alarm => 255,
+        }
+    }
 
-impl ResolvedNames {
-    /// The config key an error about `what` names.
-    fn key_of(&self, what: &str) -> String {
-        let i = match what {
-            "filter_name" => 0,
-            "metric_name" => 1,
-            _ => 2,
-        };
-        if self.keyed[i] {
-            format!("remediation.names.{}.{what}", self.control)
-        } else {
-            format!("remediation.{what}")
+    fn of_overrides(self, o: &NameOverrides) -> Option<&str> {
+        match self {
+            NameKind::Filter => o.filter_name.as_deref(),
+            NameKind::Metric => o.metric_name.as_deref(),
+            NameKind::Alarm => o.alarm_name.as_deref(),
+        }
+    }
+
+    fn of_legacy(self, r: &Remediation) -> Option<&str> {
+        match self {
+            NameKind::Filter => r.filter_name.as_deref(),
+            NameKind::Metric => r.metric_name.as_deref(),
+            NameKind::Alarm => r.alarm_name.as_deref(),
+        }
+    }
+
+    fn of_table(self, c: &Control) -> &str {
+        match self {
+            NameKind::Filter => &c.filter_name,
+            NameKind::Metric => &c.metric_name,
+            NameKind::Alarm => &c.alarm_name,
+        }
+    }
+
+    fn of(self, n: &ControlNames) -> &str {
+        match self {
+            NameKind::Filter => &n.filter_name,
+            NameKind::Metric => &n.metric_name,
+            NameKind::Alarm => &n.alarm_name,
         }
     }
 }

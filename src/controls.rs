@@ -394,7 +394,40 @@ pub fn order_of(id: &str) -> usize {
         .unwrap_or(usize::MAX)
 }
 
+/// The names of one control's filter, metric and alarm, as remediation creates them and a plan
+/// file records them (the table's defaults, or the config file's `remediation.names`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ControlNames {
+    pub control: String,
+    pub filter_name: String,
+    pub metric_name: String,
+    pub alarm_name: String,
+}
+
+impl ControlNames {
+    /// The metric orgsweep's own filter for this control publishes.
+    pub fn metric(&self, namespace: &str) -> crate::facts::MetricTransformation {
+        crate::facts::MetricTransformation {
+            namespace: namespace.to_string(),
+            metric_name: self.metric_name.clone(),
+            value: "1".into(),
+            dimensions: Default::default(),
+        }
+    }
+}
+
 impl Control {
+    /// The table's names for this control.
+    pub fn default_names(&self) -> ControlNames {
+        ControlNames {
+            control: self.id.clone(),
+            filter_name: self.filter_name.clone(),
+            metric_name: self.metric_name.clone(),
+            alarm_name: self.alarm_name.clone(),
+        }
+    }
+
     /// The CIS number: the selected benchmark's when it is a CIS benchmark, else the default
     /// (newest) CIS benchmark's.
     pub fn cis_number(&self) -> Option<&str> {

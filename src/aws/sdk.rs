@@ -9,7 +9,6 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 
 use super::errors::{classify, CallFailure};
 use super::CallCounter;
-use crate::config::Config;
 
 /// Retry and timeout settings applied to every client the tool makes.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,18 +32,6 @@ impl Default for SdkSettings {
             max_backoff: Duration::from_secs(10),
             call_timeout: Duration::from_secs(120),
             attempt_timeout: Duration::from_secs(30),
-        }
-    }
-}
-
-impl From<&Config> for SdkSettings {
-    /// Retry and backoff from `[sweep]`; the timeouts stay at their defaults.
-    fn from(config: &Config) -> Self {
-        SdkSettings {
-            max_attempts: config.sweep.max_attempts,
-            initial_backoff: Duration::from_millis(config.sweep.initial_backoff_ms),
-            max_backoff: Duration::from_millis(config.sweep.max_backoff_ms),
-            ..SdkSettings::default()
         }
     }
 }

@@ -15,7 +15,7 @@
 
 use std::io::{self, Write};
 
-use crate::aws::{base_config, CallCounter, SdkSettings};
+use crate::aws::{base_config, CallCounter};
 use crate::cli::AccountsArgs;
 use crate::csv_safe::neutralise;
 use crate::organization::{self, DiscoverError, OrgAccount};
@@ -28,7 +28,7 @@ use super::CommandError;
 /// Runs the subcommand.
 pub async fn run(args: AccountsArgs, quiet: bool) -> Result<Ended, CommandError> {
     let config = args.selection.load_config().map_err(CommandError::Usage)?;
-    let settings = SdkSettings::from(&config);
+    let settings = crate::sweep::sdk_settings(&config);
     let sdk = base_config(&settings).await;
     let counter = CallCounter::new();
     let org = match organization::discover(&sdk, &counter, &args.selection.ous).await {

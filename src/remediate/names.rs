@@ -6,8 +6,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
+pub use crate::controls::ControlNames;
 use crate::controls::{Benchmark, Control};
-use crate::facts::MetricTransformation;
 
 /// The names a plan was made with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,16 +28,6 @@ pub struct PlanConfig {
     pub controls: Vec<ControlNames>,
 }
 
-/// One control's names.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ControlNames {
-    pub control: String,
-    pub filter_name: String,
-    pub metric_name: String,
-    pub alarm_name: String,
-}
-
 impl PlanConfig {
     pub fn from_config(config: &Config, controls: &[&Control]) -> PlanConfig {
         let r = &config.remediation;
@@ -48,18 +38,7 @@ impl PlanConfig {
             metric_namespace: r.metric_namespace.clone(),
             topic_name: r.topic_name.clone(),
             subscription_endpoints: r.subscription_endpoints.clone(),
-            controls: controls
-                .iter()
-                .map(|c| {
-                    let n = config.names_for(c);
-                    ControlNames {
-                        control: c.id.clone(),
-                        filter_name: n.filter_name,
-                        metric_name: n.metric_name,
-                        alarm_name: n.alarm_name,
-                    }
-                })
-                .collect(),
+            controls: controls.iter().map(|c| config.names_for(c)).collect(),
         }
     }
 
@@ -74,17 +53,5 @@ impl PlanConfig {
             .iter()
             .filter_map(|e| crate::validate::subscription_endpoint(e).ok())
             .collect()
-    }
-}
-
-impl ControlNames {
-    /// The metric orgsweep's own filter for this control publishes.
-    pub fn metric(&self, namespace: &str) -> MetricTransformation {
-        MetricTransformation {
-            namespace: namespace.to_string(),
-            metric_name: self.metric_name.clone(),
-            value: "1".into(),
-            dimensions: Default::default(),
-        }
     }
 }

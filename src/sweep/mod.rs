@@ -95,11 +95,22 @@ pub struct Selected {
     pub excluded: Vec<OrgAccount>,
 }
 
+/// The SDK's retry and backoff, from `[sweep]`; the timeouts stay at their defaults.
+pub fn sdk_settings(config: &Config) -> SdkSettings {
+    let sweep = &config.sweep;
+    SdkSettings {
+        max_attempts: sweep.max_attempts,
+        initial_backoff: std::time::Duration::from_millis(sweep.initial_backoff_ms),
+        max_backoff: std::time::Duration::from_millis(sweep.max_backoff_ms),
+        ..SdkSettings::default()
+    }
+}
+
 impl Session {
     /// Learns who is calling, discovers the organization and regions.
     pub async fn start(request: &SweepRequest) -> Result<Session, SweepError> {
         let config = request.config.clone();
-        let settings = SdkSettings::from(&config);
+        let settings = sdk_settings(&config);
         let base = base_config(&settings).await;
         let cannot_start = |step, failure| {
             SweepError::Start(Box::new(StartError::new(
@@ -210,11 +221,14 @@ impl Session {
         Ok(Selected { check, excluded })
     }
 
-    /// The configuration's judge settings, with the organization (policies grant on it).
+    /// What the judge is told besides the facts: the configuration's limits, and the
+    /// organization (policies grant on it).
     pub fn judge_settings(&self) -> judge::JudgeSettings {
+        let sweep = &self.config.sweep;
         judge::JudgeSettings {
+            logs_delivery_max_age_secs: sweep.logs_delivery_max_age_hours as i64 * 3600,
+            alarm_history_days: sweep.alarm_history_days,
             organization: Some(self.org_context.clone()),
-            ..self.config.judge_settings()
         }
     }
 
