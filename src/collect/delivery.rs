@@ -5,8 +5,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::bounded;
 use aws_sdk_cloudwatch::types as cw;
-use futures::future::join_all;
 
 use crate::aws::errors::classify;
 use crate::aws::{AccountClients, CallFailure, FailureKind};
@@ -107,7 +107,7 @@ pub async fn topics_delivery(
     clients: &AccountClients,
     topics: &[String],
 ) -> BTreeMap<String, Fetched<TopicDelivery>> {
-    let read = join_all(topics.iter().map(|t| attributes(clients, t))).await;
+    let read = bounded(topics.iter().map(|t| attributes(clients, t))).await;
     let mut found: BTreeMap<String, Fetched<TopicDelivery>> =
         topics.iter().cloned().zip(read).collect();
     let refs: BTreeMap<String, (String, String, String)> = found
@@ -123,7 +123,7 @@ pub async fn topics_delivery(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let keys = join_all(
+    let keys = bounded(
         distinct
             .iter()
             .map(|(region, _, id)| key(clients, region, id)),
@@ -148,7 +148,7 @@ pub async fn alarm_histories(
 ) -> BTreeMap<String, Fetched<Vec<AlarmAction>>> {
     let now = std::time::SystemTime::now();
     let start = now - std::time::Duration::from_secs(days as u64 * 86_400);
-    let read = join_all(alarms.iter().map(|(_, name)| async move {
+    let read = bounded(alarms.iter().map(|(_, name)| async move {
         let out = clients
             .cloudwatch(region)
             .describe_alarm_history()

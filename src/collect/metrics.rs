@@ -49,17 +49,15 @@ async fn find_group(
     target: &LogGroupRef<'_>,
 ) -> Result<Option<String>, CallFailure> {
     let client = clients.logs(target.region);
-    let mut token: Option<String> = None;
-    loop {
-        let out = client
-            .describe_log_groups()
-            .log_group_name_prefix(target.name)
-            .set_next_token(token.take())
-            .send()
-            .await
-            .map_err(|e| {
-                classify("CloudWatchLogs:DescribeLogGroups", &e).in_region(target.region)
-            })?;
+    let mut pages = client
+        .describe_log_groups()
+        .log_group_name_prefix(target.name)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let out = page.map_err(|e| {
+            classify("CloudWatchLogs:DescribeLogGroups", &e).in_region(target.region)
+        })?;
         if let Some(g) = out
             .log_groups()
             .iter()
@@ -79,11 +77,8 @@ async fn find_group(
                 });
             return Ok(Some(arn));
         }
-        match out.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => return Ok(None),
-        }
     }
+    Ok(None)
 }
 
 /// `DescribeMetricFilters` of the group, every page.
@@ -93,15 +88,13 @@ async fn filters(
 ) -> Result<Vec<MetricFilterFacts>, CallFailure> {
     let client = clients.logs(target.region);
     let mut found = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let out = match client
-            .describe_metric_filters()
-            .log_group_name(target.name)
-            .set_next_token(token.take())
-            .send()
-            .await
-        {
+    let mut pages = client
+        .describe_metric_filters()
+        .log_group_name(target.name)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let out = match page {
             Ok(out) => out,
             Err(e) => {
                 let failure =
@@ -137,11 +130,8 @@ async fn filters(
                     .collect(),
             });
         }
-        match out.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => return Ok(found),
-        }
     }
+    Ok(found)
 }
 
 /// `DescribeAlarms`, every page (100 a page): every metric alarm of the region, metric-math
@@ -152,22 +142,17 @@ pub async fn all_alarms(
 ) -> Result<Vec<AlarmFacts>, CallFailure> {
     let client = clients.cloudwatch(region);
     let mut found = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let out = client
-            .describe_alarms()
-            .alarm_types(cw::AlarmType::MetricAlarm)
-            .max_records(100)
-            .set_next_token(token.take())
-            .send()
-            .await
-            .map_err(|e| classify("CloudWatch:DescribeAlarms", &e).in_region(region))?;
+    let mut pages = client
+        .describe_alarms()
+        .alarm_types(cw::AlarmType::MetricAlarm)
+        .max_records(100)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let out = page.map_err(|e| classify("CloudWatch:DescribeAlarms", &e).in_region(region))?;
         found.extend(out.metric_alarms().iter().map(alarm_of));
-        match out.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => return Ok(found),
-        }
     }
+    Ok(found)
 }
 
 /// `DescribeAlarms --alarm-names NAME`: the metric alarm of that name, if there is one. What a
@@ -258,28 +243,22 @@ pub async fn topic(clients: &AccountClients, topic_arn: &str) -> Result<TopicFac
         .unwrap_or_else(|| clients.default_region());
     let client = clients.sns(&region);
     let mut subscriptions = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let out = client
-            .list_subscriptions_by_topic()
-            .topic_arn(topic_arn)
-            .set_next_token(token.take())
-            .send()
-            .await
-            .map_err(|e| classify("SNS:ListSubscriptionsByTopic", &e).in_region(&region))?;
+    let mut pages = client
+        .list_subscriptions_by_topic()
+        .topic_arn(topic_arn)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let out =
+            page.map_err(|e| classify("SNS:ListSubscriptionsByTopic", &e).in_region(&region))?;
         subscriptions.extend(out.subscriptions().iter().map(|s| SubscriptionFacts {
             arn: s.subscription_arn().unwrap_or_default().to_string(),
             protocol: s.protocol().unwrap_or_default().to_string(),
             endpoint: s.endpoint().unwrap_or_default().to_string(),
         }));
-        match out.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => {
-                return Ok(TopicFacts {
-                    subscriptions,
-                    delivery: None,
-                })
-            }
-        }
     }
+    Ok(TopicFacts {
+        subscriptions,
+        delivery: None,
+    })
 }

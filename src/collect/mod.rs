@@ -27,7 +27,7 @@ pub mod trails;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use futures::future::join_all;
+use futures::stream::{self, StreamExt};
 
 use crate::aws::{AccountClients, CallFailure, FailureKind};
 use crate::facts::{
@@ -35,6 +35,21 @@ use crate::facts::{
     TopicFacts, TopicPlace, TrailConfig, TrailFacts,
 };
 use topics::CentralTopics;
+
+/// Calls of one account in flight at once, per fan-out (regions, trails, topics, alarms): an
+/// account with dozens of trails or topics must not open a connection for each at once while
+/// the sweep is already in as many accounts as `--concurrency` allows.
+pub const IN_ACCOUNT_CONCURRENCY: usize = 8;
+
+/// Runs `work` at most [`IN_ACCOUNT_CONCURRENCY`] at a time; results in the order given.
+pub(crate) async fn bounded<F: std::future::Future>(
+    work: impl IntoIterator<Item = F>,
+) -> Vec<F::Output> {
+    stream::iter(work)
+        .buffered(IN_ACCOUNT_CONCURRENCY)
+        .collect()
+        .await
+}
 
 /// What the sweep already knows when it collects an account.
 #[derive(Debug, Clone, Default)]
@@ -105,7 +120,7 @@ pub async fn collect_account(
                     enabled.contains(*r) && !seen.contains(r.as_str()) && **r != default_region
                 })
                 .collect();
-            let found = join_all(to_look.iter().map(|r| trails::homed_in(clients, r))).await;
+            let found = bounded(to_look.iter().map(|r| trails::homed_in(clients, r))).await;
             for (region, result) in to_look.into_iter().zip(found) {
                 match result {
                     Ok(list) => trails.extend(list.into_iter().map(|(r, c)| TrailFacts {
@@ -122,7 +137,7 @@ pub async fn collect_account(
         }
     }
 
-    let read = join_all(
+    let read = bounded(
         trails
             .iter()
             .map(|t| read_chain(clients, t, plan, partition)),
@@ -149,7 +164,7 @@ async fn describe_by_home_region(
             .or_default()
             .push(t.arn.clone());
     }
-    let described = join_all(by_region.iter().map(|(region, arns)| async move {
+    let described = bounded(by_region.iter().map(|(region, arns)| async move {
         (
             region.clone(),
             trails::describe(clients, region, arns).await,
@@ -348,7 +363,7 @@ impl TopicReader<'_> {
             }
         }
         let (read, mut deliveries, central) = tokio::join!(
-            join_all(here.iter().map(|t| metrics::topic(self.clients, t))),
+            bounded(here.iter().map(|t| metrics::topic(self.clients, t))),
             async {
                 if self.with_delivery {
                     delivery::topics_delivery(self.clients, &here).await
@@ -358,7 +373,7 @@ impl TopicReader<'_> {
             },
             async {
                 match self.central {
-                    Some(c) => join_all(elsewhere.iter().map(|t| c.read(t))).await,
+                    Some(c) => bounded(elsewhere.iter().map(|t| c.read(t))).await,
                     None => Vec::new(),
                 }
             }
@@ -373,5 +388,29 @@ impl TopicReader<'_> {
         }
         found.extend(elsewhere.into_iter().zip(central));
         found
+    }
+}
+
+#[cfg(test)]
+mod bounded_tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn an_account_keeps_its_calls_in_flight_bounded_and_in_order() {
+        let (now, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let (now, most) = (&now, &most);
+        let out = bounded((0..50).map(|i| async move {
+            let in_flight = now.fetch_add(1, Ordering::SeqCst) + 1;
+            most.fetch_max(in_flight, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(2)).await;
+            now.fetch_sub(1, Ordering::SeqCst);
+            i
+        }))
+        .await;
+        assert_eq!(out, (0..50).collect::<Vec<_>>());
+        assert_eq!(most.load(Ordering::SeqCst), IN_ACCOUNT_CONCURRENCY);
     }
 }

@@ -27,14 +27,9 @@ pub async fn list(clients: &AccountClients) -> Result<Vec<TrailRef>, CallFailure
     let region = clients.default_region();
     let client = clients.cloudtrail(&region);
     let mut found = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let out = client
-            .list_trails()
-            .set_next_token(token.take())
-            .send()
-            .await
-            .map_err(|e| classify("CloudTrail:ListTrails", &e).in_region(&region))?;
+    let mut pages = client.list_trails().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let out = page.map_err(|e| classify("CloudTrail:ListTrails", &e).in_region(&region))?;
         for t in out.trails() {
             let arn = t.trail_arn().unwrap_or_default().to_string();
             if parse_arn(&arn).is_some_and(|p| p.account != clients.account_id) {
@@ -45,10 +40,6 @@ pub async fn list(clients: &AccountClients) -> Result<Vec<TrailRef>, CallFailure
                 home_region: t.home_region().unwrap_or(&region).to_string(),
                 arn,
             });
-        }
-        match out.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => break,
         }
     }
     Ok(found)
