@@ -155,7 +155,7 @@ pub struct BenchmarkArg {
 }
 
 /// The environment variable `--benchmark` reads.
-pub const BENCHMARK_ENV: &str = "ORGSWEEP_BENCHMARK";
+pub(crate) const BENCHMARK_ENV: &str = "ORGSWEEP_BENCHMARK";
 
 impl BenchmarkArg {
     /// Where the value came from, for messages: the flag when it is on the command line, else
@@ -322,7 +322,7 @@ fn parse_role_name(s: &str) -> Result<String, String> {
 
 impl Selection {
     /// The flags that override the configuration file.
-    pub fn overrides(&self) -> crate::config::Overrides {
+    pub(crate) fn overrides(&self) -> crate::config::Overrides {
         crate::config::Overrides {
             role_name: self.role_name.clone(),
             external_id: self.external_id.clone(),
@@ -336,7 +336,7 @@ impl Selection {
     }
 
     /// Loads the config file named by --config (or the default) and applies the flags.
-    pub fn load_config(&self) -> Result<crate::config::Config, String> {
+    pub(crate) fn load_config(&self) -> Result<crate::config::Config, String> {
         let (path, explicit) = match &self.config {
             Some(p) => (p.clone(), true),
             None => (PathBuf::from(crate::config::DEFAULT_PATH), false),

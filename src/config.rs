@@ -155,7 +155,7 @@ impl std::error::Error for ConfigError {}
 
 /// Flags that override the file; `None` leaves the file's value.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Overrides {
+pub(crate) struct Overrides {
     pub role_name: Option<String>,
     pub external_id: Option<String>,
     pub regions: Option<Vec<String>>,
@@ -168,7 +168,7 @@ pub struct Overrides {
 }
 
 /// The default config path, relative to the working directory.
-pub const DEFAULT_PATH: &str = "config/orgsweep.toml";
+pub(crate) const DEFAULT_PATH: &str = "config/orgsweep.toml";
 
 impl Config {
     /// Reads and validates `path`. When `path` is the default and does not exist, the built-in
@@ -215,7 +215,7 @@ impl Config {
 
     /// Applies flags over the file, then validates again (flags are validated by clap already,
     /// but a combined check keeps one source of truth).
-    pub fn with_overrides(mut self, o: &Overrides) -> Result<Config, String> {
+    pub(crate) fn with_overrides(mut self, o: &Overrides) -> Result<Config, String> {
         if let Some(v) = &o.role_name {
             self.access.role_name = v.clone();
         }
@@ -342,7 +342,7 @@ impl Config {
     /// The names `remediate` gives `control`'s filter, metric and alarm: `remediation.names.<id>`,
     /// then (for console authentication failures) the older single-control keys, then the
     /// controls table.
-    pub fn names_for(&self, control: &Control) -> ControlNames {
+    pub(crate) fn names_for(&self, control: &Control) -> ControlNames {
         let pick = |what: NameKind| {
             self.chosen_name(&control.id, what).map_or_else(
                 || what.of_table(control).to_string(),
@@ -371,7 +371,7 @@ impl Config {
         }
     }
 
-    pub fn account_timeout(&self) -> Duration {
+    pub(crate) fn account_timeout(&self) -> Duration {
         Duration::from_secs(self.sweep.account_timeout_seconds)
     }
 }

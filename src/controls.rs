@@ -18,7 +18,7 @@ pub mod benchmarks;
 pub use benchmarks::{Assessment, Benchmark};
 
 /// The table shipped with the binary.
-pub const CONTROLS_TOML: &str = include_str!("../config/controls.toml");
+pub(crate) const CONTROLS_TOML: &str = include_str!("../config/controls.toml");
 
 /// The control scripts used before the family existed: `orgsweep pattern` judges against it
 /// unless `--control` says otherwise.
@@ -96,7 +96,7 @@ struct RawNoise {
 
 /// A row that cannot be used, with the control and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TableError(pub String);
+pub(crate) struct TableError(pub String);
 
 impl fmt::Display for TableError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -106,7 +106,8 @@ impl fmt::Display for TableError {
 
 /// Parses a controls table under the shipped benchmarks and returns the default benchmark's
 /// rows (without judging them; see [`self_test`]).
-pub fn parse_table(text: &str) -> Result<Vec<Control>, TableError> {
+#[cfg(test)]
+pub(crate) fn parse_table(text: &str) -> Result<Vec<Control>, TableError> {
     let mut all = parse_tables(text, benchmarks::BENCHMARKS_TOML)?;
     Ok(all.swap_remove(Benchmark::default().index()))
 }
@@ -114,7 +115,7 @@ pub fn parse_table(text: &str) -> Result<Vec<Control>, TableError> {
 /// Parses a controls table and a benchmarks table into one table per benchmark, in the
 /// benchmarks' order (which must be the shipped order: a [`Benchmark`] is a position in it).
 /// Every benchmark entry must name a known control; every control must be in some benchmark.
-pub fn parse_tables(
+pub(crate) fn parse_tables(
     controls_text: &str,
     benchmarks_text: &str,
 ) -> Result<Vec<Vec<Control>>, TableError> {
@@ -282,7 +283,8 @@ fn pinned_values(expr: &pattern::Expr, key: &str) -> Option<Vec<String>> {
 /// Every row passes: the reference is JSON, catches itself, matches some record of the model,
 /// its must-not-match class exists and is something the reference does not catch, and names
 /// are valid and unique. The unit tests run it on the shipped table, so a broken row cannot ship.
-pub fn self_test(table: &[Control]) -> Result<(), TableError> {
+#[cfg(test)]
+pub(crate) fn self_test(table: &[Control]) -> Result<(), TableError> {
     let model = pattern::model::RecordModel::shipped();
     let mut names: BTreeMap<String, String> = BTreeMap::new();
     for c in table {
@@ -346,7 +348,7 @@ fn tables() -> &'static [Vec<Control>] {
 
 /// The controls as `benchmark` sees them: its numbers, titles, status and references. A control
 /// the benchmark does not have is not in its table.
-pub fn table_for(benchmark: Benchmark) -> &'static [Control] {
+pub(crate) fn table_for(benchmark: Benchmark) -> &'static [Control] {
     &tables()[benchmark.index()]
 }
 
@@ -368,7 +370,7 @@ pub fn get_in(benchmark: Benchmark, id: &str) -> Option<&'static Control> {
 /// Every pattern orgsweep's remediation writes for a control under some benchmark (each
 /// benchmark's first text), without duplicates. A filter of orgsweep's name and metric with one
 /// of these is one orgsweep created, under that benchmark.
-pub fn remediation_texts(id: &str) -> Vec<&'static str> {
+pub(crate) fn remediation_texts(id: &str) -> Vec<&'static str> {
     let mut out: Vec<&'static str> = Vec::new();
     for b in Benchmark::all() {
         if let Some(c) = get_in(b, id) {
@@ -387,7 +389,7 @@ pub fn default_control() -> &'static Control {
 }
 
 /// Position in the table (reports sort by it).
-pub fn order_of(id: &str) -> usize {
+pub(crate) fn order_of(id: &str) -> usize {
     table()
         .iter()
         .position(|c| c.id == id)
@@ -418,19 +420,9 @@ impl ControlNames {
 }
 
 impl Control {
-    /// The table's names for this control.
-    pub fn default_names(&self) -> ControlNames {
-        ControlNames {
-            control: self.id.clone(),
-            filter_name: self.filter_name.clone(),
-            metric_name: self.metric_name.clone(),
-            alarm_name: self.alarm_name.clone(),
-        }
-    }
-
     /// The CIS number: the selected benchmark's when it is a CIS benchmark, else the default
     /// (newest) CIS benchmark's.
-    pub fn cis_number(&self) -> Option<&str> {
+    pub(crate) fn cis_number(&self) -> Option<&str> {
         if self.benchmark.is_cis() {
             return Some(&self.number);
         }
@@ -440,7 +432,7 @@ impl Control {
 
     /// Whether `word` names this control: its id, its number in its benchmark, or its Security
     /// Hub id (in any letter case).
-    pub fn answers_to(&self, word: &str) -> bool {
+    pub(crate) fn answers_to(&self, word: &str) -> bool {
         self.id == word
             || self.number.eq_ignore_ascii_case(word)
             || self
@@ -456,7 +448,7 @@ pub fn judge(text: &str) -> pattern::PatternVerdict {
 }
 
 /// The ids, for messages that list them.
-pub fn valid_ids() -> String {
+pub(crate) fn valid_ids() -> String {
     table()
         .iter()
         .map(|c| c.id.as_str())
@@ -604,7 +596,7 @@ pub fn select(words: &[String], benchmark: Benchmark) -> Result<Vec<&'static Con
 
 /// One benchmark's view of a control, as `orgsweep controls --json` prints it.
 #[derive(Debug, Clone, Serialize)]
-pub struct BenchmarkRow {
+pub(crate) struct BenchmarkRow {
     pub number: String,
     pub title: String,
     pub status: Assessment,
@@ -617,7 +609,7 @@ pub struct BenchmarkRow {
 /// One row as `orgsweep controls --json` prints it: the selected benchmark's view in the
 /// top-level fields, every benchmark's in `benchmarks`.
 #[derive(Debug, Clone, Serialize)]
-pub struct ControlRow {
+pub(crate) struct ControlRow {
     pub id: String,
     pub title: String,
     pub benchmark: Benchmark,

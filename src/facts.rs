@@ -10,11 +10,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::failure::CallFailure;
 
-pub type Fetched<T> = Result<T, CallFailure>;
+pub(crate) type Fetched<T> = Result<T, CallFailure>;
 
 /// Everything the judge needs about one account.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AccountFacts {
+pub(crate) struct AccountFacts {
     pub account_id: String,
     pub partition: String,
     /// Regions enabled for the account, in the caller's partition.
@@ -210,7 +210,7 @@ impl AlarmFacts {
     /// The actions meant for SNS: ARNs of service `sns`, and ARN-like actions that name SNS but
     /// do not parse (those are reported, not dropped). Auto Scaling, EC2 and SSM actions notify
     /// nobody.
-    pub fn sns_actions(&self) -> Vec<&str> {
+    pub(crate) fn sns_actions(&self) -> Vec<&str> {
         self.alarm_actions
             .iter()
             .filter(|a| match parse_arn(a) {
@@ -224,7 +224,7 @@ impl AlarmFacts {
 
 /// Where an alarm's topic lives, seen from the alarm's account.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TopicPlace {
+pub(crate) enum TopicPlace {
     /// In the alarm's own account.
     Here,
     /// In another account (named): read it there, with that account's role.
@@ -235,7 +235,7 @@ pub enum TopicPlace {
 }
 
 /// Where the topic of `arn` lives, for an alarm of `account` in `partition`.
-pub fn topic_place(arn: &str, account: &str, partition: &str) -> TopicPlace {
+pub(crate) fn topic_place(arn: &str, account: &str, partition: &str) -> TopicPlace {
     let malformed = |why: &str| {
         TopicPlace::Unreadable(format!(
             "alarm action {arn} is not a valid SNS topic ARN ({why}); fix the alarm's action"
@@ -311,10 +311,10 @@ pub struct KeyFacts {
 
 /// The AWS managed key for SNS: CloudWatch cannot use it, so an alarm cannot publish to a topic
 /// encrypted with it.
-pub const SNS_MANAGED_KEY_ALIAS: &str = "alias/aws/sns";
+pub(crate) const SNS_MANAGED_KEY_ALIAS: &str = "alias/aws/sns";
 
 /// Whether a `KmsMasterKeyId` names the AWS managed SNS key (by alias name or alias ARN).
-pub fn is_sns_managed_key(key_id: &str) -> bool {
+pub(crate) fn is_sns_managed_key(key_id: &str) -> bool {
     key_id == SNS_MANAGED_KEY_ALIAS || key_id.ends_with(&format!(":{SNS_MANAGED_KEY_ALIAS}"))
 }
 
@@ -327,14 +327,14 @@ pub struct SubscriptionFacts {
 }
 
 impl SubscriptionFacts {
-    pub fn is_confirmed(&self) -> bool {
+    pub(crate) fn is_confirmed(&self) -> bool {
         self.arn.starts_with("arn:")
     }
 }
 
 /// The parts of an ARN the judge compares.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ArnParts<'a> {
+pub(crate) struct ArnParts<'a> {
     pub partition: &'a str,
     pub service: &'a str,
     pub region: &'a str,
@@ -343,7 +343,7 @@ pub struct ArnParts<'a> {
 }
 
 /// Splits `arn:partition:service:region:account:resource` (the resource may hold colons).
-pub fn parse_arn(arn: &str) -> Option<ArnParts<'_>> {
+pub(crate) fn parse_arn(arn: &str) -> Option<ArnParts<'_>> {
     let mut it = arn.splitn(6, ':');
     if it.next()? != "arn" {
         return None;
@@ -358,13 +358,13 @@ pub fn parse_arn(arn: &str) -> Option<ArnParts<'_>> {
 }
 
 /// Where a log group ARN points.
-pub struct LogGroupRef<'a> {
+pub(crate) struct LogGroupRef<'a> {
     pub region: &'a str,
     pub account: &'a str,
     pub name: &'a str,
 }
 
-pub fn log_group_ref(arn: &str) -> Option<LogGroupRef<'_>> {
+pub(crate) fn log_group_ref(arn: &str) -> Option<LogGroupRef<'_>> {
     let parts = parse_arn(normalize_log_group_arn(arn))?;
     Some(LogGroupRef {
         region: parts.region,
@@ -374,7 +374,7 @@ pub fn log_group_ref(arn: &str) -> Option<LogGroupRef<'_>> {
 }
 
 /// A log group ARN without the `:*` CloudTrail appends, so ARNs compare equal.
-pub fn normalize_log_group_arn(arn: &str) -> &str {
+pub(crate) fn normalize_log_group_arn(arn: &str) -> &str {
     arn.strip_suffix(":*").unwrap_or(arn)
 }
 

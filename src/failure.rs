@@ -46,12 +46,12 @@ impl CallFailure {
         }
     }
 
-    pub fn in_region(mut self, region: &str) -> Self {
+    pub(crate) fn in_region(mut self, region: &str) -> Self {
         self.region = Some(region.to_string());
         self
     }
 
-    pub fn is_not_found(&self) -> bool {
+    pub(crate) fn is_not_found(&self) -> bool {
         self.kind == FailureKind::NotFound
     }
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 /// Writes `path` whole or not at all: `fill` writes into `.<name>.tmp` beside it, which is then
 /// renamed over it, so a reader (or a crash) never sees half a file.
-pub fn write_atomically(
+pub(crate) fn write_atomically(
     path: &Path,
     fill: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
 ) -> Result<(), FileError> {
@@ -24,7 +24,7 @@ pub fn write_atomically(
 
 /// Writes a CSV file atomically, record by record (the header is the first).
 #[cfg(feature = "aws")]
-pub fn write_csv_atomically<R, I>(
+pub(crate) fn write_csv_atomically<R, I>(
     path: &Path,
     records: impl IntoIterator<Item = R>,
 ) -> Result<(), FileError>
@@ -44,7 +44,7 @@ where
 }
 
 /// The temporary file beside `path`, hidden.
-pub fn tmp_path(path: &Path) -> PathBuf {
+pub(crate) fn tmp_path(path: &Path) -> PathBuf {
     let mut name = std::ffi::OsString::from(".");
     name.push(path.file_name().unwrap_or_default());
     name.push(".tmp");

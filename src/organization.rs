@@ -38,7 +38,7 @@ pub struct OrgAccount {
 
 impl OrgAccount {
     /// Whether the account is usable (`ACTIVE`); other accounts are listed but marked.
-    pub fn is_active(&self) -> bool {
+    pub(crate) fn is_active(&self) -> bool {
         self.status == "ACTIVE"
     }
 }

@@ -49,7 +49,7 @@ impl Signal {
     }
 
     /// The process exit code conventional for the signal (128 + its number).
-    pub fn exit_code(self) -> i32 {
+    pub(crate) fn exit_code(self) -> i32 {
         match self {
             Signal::Interrupt => 130,
             Signal::Terminate => 143,
@@ -78,7 +78,7 @@ pub enum Ended {
 
 impl Ended {
     /// From the cells' statuses: any ERROR wins over any FAIL.
-    pub fn from_statuses(errors: bool, fails: bool) -> Ended {
+    pub(crate) fn from_statuses(errors: bool, fails: bool) -> Ended {
         if errors {
             Ended::Undecided
         } else if fails {
@@ -89,7 +89,7 @@ impl Ended {
     }
 
     /// How a set of rows ends a run.
-    pub fn of_rows<'a>(rows: impl IntoIterator<Item = &'a AccountRow>) -> Ended {
+    pub(crate) fn of_rows<'a>(rows: impl IntoIterator<Item = &'a AccountRow>) -> Ended {
         let (mut errors, mut fails) = (false, false);
         for v in rows.into_iter().flat_map(|r| r.verdicts()) {
             errors |= v.status == Status::Error;

@@ -34,7 +34,7 @@ pub fn region_name(s: &str) -> Result<(), String> {
 }
 
 /// An organizational unit id (`ou-ab12-cd34ef56`) or a root id (`r-ab12`).
-pub fn ou_id(s: &str) -> Result<(), String> {
+pub(crate) fn ou_id(s: &str) -> Result<(), String> {
     let lower_alnum = |p: &str| {
         !p.is_empty()
             && p.bytes()
@@ -78,7 +78,7 @@ pub fn role_name(s: &str) -> Result<(), String> {
 }
 
 /// An STS session name.
-pub fn session_name(s: &str) -> Result<(), String> {
+pub(crate) fn session_name(s: &str) -> Result<(), String> {
     if (2..=64).contains(&s.len()) && name_chars(s, "+=,.@_-") {
         Ok(())
     } else {
@@ -89,7 +89,7 @@ pub fn session_name(s: &str) -> Result<(), String> {
 }
 
 /// An STS external id; empty means none.
-pub fn external_id(s: &str) -> Result<(), String> {
+pub(crate) fn external_id(s: &str) -> Result<(), String> {
     if s.is_empty() || ((2..=1224).contains(&s.len()) && name_chars(s, "+=,.@:/_-")) {
         Ok(())
     } else {
@@ -98,7 +98,7 @@ pub fn external_id(s: &str) -> Result<(), String> {
 }
 
 /// Names of filters, metrics, alarms and topics the tool creates.
-pub fn resource_name(s: &str, max: usize) -> Result<(), String> {
+pub(crate) fn resource_name(s: &str, max: usize) -> Result<(), String> {
     if !s.is_empty() && s.len() <= max && name_chars(s, "._-/#") && !s.contains(':') {
         Ok(())
     } else {
@@ -120,7 +120,7 @@ pub fn topic_name(s: &str) -> Result<(), String> {
 }
 
 /// Protocols SNS accepts for a subscription endpoint.
-pub const SUBSCRIPTION_PROTOCOLS: &[&str] = &[
+pub(crate) const SUBSCRIPTION_PROTOCOLS: &[&str] = &[
     "email",
     "email-json",
     "https",
@@ -133,7 +133,7 @@ pub const SUBSCRIPTION_PROTOCOLS: &[&str] = &[
 ];
 
 /// A subscription endpoint written as `protocol:endpoint`; returns the two halves.
-pub fn subscription_endpoint(s: &str) -> Result<(String, String), String> {
+pub(crate) fn subscription_endpoint(s: &str) -> Result<(String, String), String> {
     let allowed = SUBSCRIPTION_PROTOCOLS.join(", ");
     let Some((protocol, endpoint)) = s.split_once(':') else {
         return Err(format!(

@@ -121,7 +121,7 @@ impl Reason {
     }
 
     /// A code by its name.
-    pub fn from_code(code: &str) -> Option<Reason> {
+    pub(crate) fn from_code(code: &str) -> Option<Reason> {
         Reason::ALL.iter().copied().find(|r| r.as_str() == code)
     }
 
@@ -159,7 +159,7 @@ impl Reason {
     }
 
     /// The reason a failed call gives the cells it could not decide.
-    pub fn for_failure(kind: FailureKind) -> Reason {
+    pub(crate) fn for_failure(kind: FailureKind) -> Reason {
         match kind {
             FailureKind::Throttled => Reason::Throttled,
             FailureKind::AccessDenied => Reason::AccessDenied,
@@ -264,7 +264,7 @@ impl Verdict {
         )
     }
 
-    pub fn with_chain(mut self, chain: ChainResources) -> Self {
+    pub(crate) fn with_chain(mut self, chain: ChainResources) -> Self {
         self.chain = chain;
         self
     }

@@ -34,7 +34,7 @@ impl CallCounter {
     }
 
     /// A copy of the tally as it stands.
-    pub fn snapshot(&self) -> BTreeMap<String, OpCount> {
+    pub(crate) fn snapshot(&self) -> BTreeMap<String, OpCount> {
         self.tally.lock().expect("call tally poisoned").clone()
     }
 
@@ -44,7 +44,7 @@ impl CallCounter {
     }
 
     /// Adds another tally into this one (per-account tallies into the sweep's).
-    pub fn absorb(&self, other: &BTreeMap<String, OpCount>) {
+    pub(crate) fn absorb(&self, other: &BTreeMap<String, OpCount>) {
         let mut tally = self.tally.lock().expect("call tally poisoned");
         for (op, count) in other {
             let entry = tally.entry(op.clone()).or_default();

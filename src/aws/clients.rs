@@ -75,7 +75,7 @@ impl AccountClients {
     }
 
     /// The region calls go to when no particular region matters.
-    pub fn default_region(&self) -> String {
+    pub(crate) fn default_region(&self) -> String {
         self.config
             .region()
             .map(|r| r.to_string())

@@ -50,7 +50,7 @@ const NOT_FOUND_CODES: &[&str] = &[
 ];
 
 /// Decides a kind from an error code and an HTTP status, either of which may be missing.
-pub fn kind_of(code: Option<&str>, status: Option<u16>) -> FailureKind {
+pub(crate) fn kind_of(code: Option<&str>, status: Option<u16>) -> FailureKind {
     if let Some(code) = code {
         if THROTTLING_CODES.contains(&code) {
             return FailureKind::Throttled;
@@ -71,7 +71,7 @@ pub fn kind_of(code: Option<&str>, status: Option<u16>) -> FailureKind {
 }
 
 /// Classifies an SDK error of any operation.
-pub fn classify<E>(operation: &str, err: &SdkError<E, HttpResponse>) -> CallFailure
+pub(crate) fn classify<E>(operation: &str, err: &SdkError<E, HttpResponse>) -> CallFailure
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {

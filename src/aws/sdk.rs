@@ -37,7 +37,7 @@ impl Default for SdkSettings {
 }
 
 /// The region used when the standard chain names none.
-pub const FALLBACK_REGION: &str = "us-east-1";
+pub(crate) const FALLBACK_REGION: &str = "us-east-1";
 
 /// Loads the standard AWS configuration and applies our retry and timeout settings.
 pub async fn base_config(settings: &SdkSettings) -> SdkConfig {
@@ -70,7 +70,7 @@ pub async fn base_config(settings: &SdkSettings) -> SdkConfig {
 /// the process) is a circuit breaker for one application; across thousands of accounts under
 /// sustained throttling it would run dry and fail calls early. Attempts stay bounded by
 /// `sweep.max_attempts` and the backoff, and the per-account timeout bounds the rest.
-pub fn retry_partition() -> aws_smithy_runtime::client::retries::RetryPartition {
+pub(crate) fn retry_partition() -> aws_smithy_runtime::client::retries::RetryPartition {
     use aws_smithy_runtime::client::retries::{RetryPartition, TokenBucket};
     static PARTITION: std::sync::OnceLock<RetryPartition> = std::sync::OnceLock::new();
     PARTITION
@@ -91,7 +91,10 @@ pub struct CallerIdentity {
 }
 
 impl CallerIdentity {
-    pub async fn fetch(config: &SdkConfig, counter: &CallCounter) -> Result<Self, CallFailure> {
+    pub(crate) async fn fetch(
+        config: &SdkConfig,
+        counter: &CallCounter,
+    ) -> Result<Self, CallFailure> {
         let sts = crate::counted_client!(aws_sdk_sts, config, counter);
         let out = sts
             .get_caller_identity()

@@ -103,7 +103,7 @@ async fn key(clients: &AccountClients, region: &str, key_id: &str) -> Fetched<Ke
 }
 
 /// Reads the delivery facts of `topics`: attributes concurrently, then each distinct key once.
-pub async fn topics_delivery(
+pub(crate) async fn topics_delivery(
     clients: &AccountClients,
     topics: &[String],
 ) -> BTreeMap<String, Fetched<TopicDelivery>> {
@@ -140,7 +140,7 @@ pub async fn topics_delivery(
 }
 
 /// `DescribeAlarmHistory` (type `Action`, newest first) of each alarm over the last `days`.
-pub async fn alarm_histories(
+pub(crate) async fn alarm_histories(
     clients: &AccountClients,
     region: &str,
     alarms: &[(String, String)],

@@ -136,7 +136,7 @@ async fn filters(
 
 /// `DescribeAlarms`, every page (100 a page): every metric alarm of the region, metric-math
 /// ones included, once for every control.
-pub async fn all_alarms(
+pub(crate) async fn all_alarms(
     clients: &AccountClients,
     region: &str,
 ) -> Result<Vec<AlarmFacts>, CallFailure> {
@@ -157,7 +157,7 @@ pub async fn all_alarms(
 
 /// `DescribeAlarms --alarm-names NAME`: the metric alarm of that name, if there is one. What a
 /// write re-reads before it creates an alarm, without listing the region's alarms.
-pub async fn alarm_named(
+pub(crate) async fn alarm_named(
     clients: &AccountClients,
     region: &str,
     name: &str,

@@ -39,7 +39,7 @@ use topics::CentralTopics;
 /// Calls of one account in flight at once, per fan-out (regions, trails, topics, alarms): an
 /// account with dozens of trails or topics must not open a connection for each at once while
 /// the sweep is already in as many accounts as `--concurrency` allows.
-pub const IN_ACCOUNT_CONCURRENCY: usize = 8;
+pub(crate) const IN_ACCOUNT_CONCURRENCY: usize = 8;
 
 /// Runs `work` at most [`IN_ACCOUNT_CONCURRENCY`] at a time; results in the order given.
 pub(crate) async fn bounded<F: std::future::Future>(
@@ -53,7 +53,7 @@ pub(crate) async fn bounded<F: std::future::Future>(
 
 /// What the sweep already knows when it collects an account.
 #[derive(Debug, Clone, Default)]
-pub struct CollectPlan {
+pub(crate) struct CollectPlan {
     /// Regions swept (the matrix columns).
     pub columns: Vec<String>,
     /// A complete organization chain covers the account: read no trail at all.
@@ -71,7 +71,7 @@ pub struct CollectPlan {
 }
 
 /// Gathers one account's facts. Never fails: failed calls are recorded where they belong.
-pub async fn collect_account(
+pub(crate) async fn collect_account(
     clients: &AccountClients,
     partition: &str,
     plan: &CollectPlan,
@@ -294,7 +294,7 @@ fn watching_alarms<'a>(
 
 /// Reads, once each and concurrently, the topics that alarms on `metrics` notify (for the
 /// remediation's re-reads: only the account's own alarms, `with_delivery` as asked).
-pub async fn usable_alarm_topics(
+pub(crate) async fn usable_alarm_topics(
     clients: &AccountClients,
     alarms: &[AlarmFacts],
     metrics: &[&MetricTransformation],

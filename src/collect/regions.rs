@@ -11,7 +11,7 @@ use crate::aws::errors::classify;
 use crate::aws::{AccountClients, CallFailure};
 
 /// The partition a region belongs to, from its name.
-pub fn partition_of_region(region: &str) -> &'static str {
+pub(crate) fn partition_of_region(region: &str) -> &'static str {
     if region.starts_with("cn-") {
         "aws-cn"
     } else if region.starts_with("us-gov-") {

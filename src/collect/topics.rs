@@ -18,7 +18,8 @@ use crate::facts::{parse_arn, Fetched, TopicFacts};
 use super::{delivery, metrics};
 
 /// Clients for an account, with the sweep's role (or the caller's own credentials there).
-pub type EnterFuture = Pin<Box<dyn Future<Output = Result<AccountClients, CallFailure>> + Send>>;
+pub(crate) type EnterFuture =
+    Pin<Box<dyn Future<Output = Result<AccountClients, CallFailure>> + Send>>;
 
 /// How the sweep enters an account: given its id, clients counting into the sweep's tally.
 pub type Enter = Arc<dyn Fn(String) -> EnterFuture + Send + Sync>;
@@ -28,7 +29,7 @@ type Cells<T> = Mutex<HashMap<String, Arc<OnceCell<T>>>>;
 
 /// The sweep's shared reads of other accounts' topics: one in-flight or finished read per topic
 /// ARN, one entry (role assumption) per account.
-pub struct CentralTopics {
+pub(crate) struct CentralTopics {
     enter: Enter,
     /// The organization's accounts: a topic elsewhere cannot be entered.
     members: BTreeSet<String>,

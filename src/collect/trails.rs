@@ -71,7 +71,7 @@ pub async fn describe(
 
 /// `DescribeTrails` of every trail homed in `region` (the per-region look for single-region
 /// trails that `ListTrails` on the emulator does not show).
-pub async fn homed_in(
+pub(crate) async fn homed_in(
     clients: &AccountClients,
     region: &str,
 ) -> Result<Vec<(TrailRef, TrailConfig)>, CallFailure> {

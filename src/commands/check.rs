@@ -41,7 +41,7 @@ pub async fn run(args: CheckArgs, quiet: bool) -> Result<Ended, CommandError> {
 
 /// The closing screen: on standard output for a finished run, on standard error for an
 /// interrupted one (its standard output may be a pipe that is being torn down).
-pub fn print_closing(checked: &run::check::Checked, dir: &std::path::Path) {
+pub(crate) fn print_closing(checked: &run::check::Checked, dir: &std::path::Path) {
     let text = screen::render(&checked.summary, &checked.worst, dir);
     match checked.ended {
         Ended::Interrupted(_) => eprint!("{text}"),

@@ -33,7 +33,7 @@ pub fn run(json: bool, benchmark: &crate::cli::BenchmarkArg) -> Result<Ended, Co
 }
 
 /// The table as aligned text, then the reference patterns.
-pub fn text_table(benchmark: Benchmark) -> String {
+pub(crate) fn text_table(benchmark: Benchmark) -> String {
     let table = controls::table_for(benchmark);
     let rows: Vec<[String; 4]> = table
         .iter()

@@ -32,12 +32,12 @@ impl From<RunError> for CommandError {
 
 /// The exit code of a sweep that could not start (endpoint, credentials, organization): no
 /// report was written.
-pub const CANNOT_START: i32 = 4;
+pub(crate) const CANNOT_START: i32 = 4;
 
 /// The exit codes, in one place: 0 clean, 1 a FAIL, 2 usage (a flag, the config, a file the
 /// user named, a declined confirmation), 3 an ERROR or an incomplete report, 4 the sweep could
 /// not start, 130/143 interrupted.
-pub fn exit_code(result: &Result<Ended, CommandError>) -> i32 {
+pub(crate) fn exit_code(result: &Result<Ended, CommandError>) -> i32 {
     match result {
         Ok(Ended::Clean) => 0,
         Ok(Ended::Failed) => 1,

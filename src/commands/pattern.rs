@@ -90,7 +90,7 @@ fn context(c: &Control) -> String {
 }
 
 /// The human-readable report.
-pub fn human(pattern: &str, v: &PatternVerdict) -> String {
+pub(crate) fn human(pattern: &str, v: &PatternVerdict) -> String {
     let yes_no = |b: bool| if b { "yes" } else { "no" };
     let mut s = String::new();
     s.push_str(&format!("pattern:          {pattern}\n"));

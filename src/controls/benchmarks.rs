@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 
 /// The benchmarks table shipped with the binary.
-pub const BENCHMARKS_TOML: &str = include_str!("../../config/benchmarks.toml");
+pub(crate) const BENCHMARKS_TOML: &str = include_str!("../../config/benchmarks.toml");
 
 /// One benchmark's entry for one control, as the data has it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -73,7 +73,7 @@ struct RawBenchmarks {
 
 /// Parses a benchmarks table: ids unique and well formed, exactly one default, numbers unique
 /// within each benchmark.
-pub fn parse_specs(text: &str) -> Result<Vec<Spec>, String> {
+pub(crate) fn parse_specs(text: &str) -> Result<Vec<Spec>, String> {
     let raw: RawBenchmarks =
         toml::from_str(text).map_err(|e| format!("benchmarks.toml: {}", e.message()))?;
     let specs = raw.benchmark;
@@ -189,7 +189,7 @@ impl Benchmark {
     }
 
     /// Whether this is a CIS benchmark (its numbers are CIS numbers).
-    pub fn is_cis(self) -> bool {
+    pub(crate) fn is_cis(self) -> bool {
         self.spec().id.starts_with("cis-")
     }
 
@@ -199,7 +199,7 @@ impl Benchmark {
     }
 
     /// The lowest and highest of its numbers, for messages: `5.1–5.15`, `CloudWatch.1–CloudWatch.14`.
-    pub fn number_range(self) -> String {
+    pub(crate) fn number_range(self) -> String {
         let mut nums: Vec<&str> = self
             .spec()
             .controls
@@ -242,7 +242,7 @@ impl<'de> Deserialize<'de> for Benchmark {
 }
 
 /// The ids, for messages that list them.
-pub fn valid_ids() -> String {
+pub(crate) fn valid_ids() -> String {
     specs()
         .iter()
         .map(|s| s.id.as_str())

@@ -43,7 +43,8 @@ pub struct LedgerEntry {
 
 impl LedgerEntry {
     /// Expired, or expires within [`WARN_DAYS`]: the report and closing screen warn about it.
-    pub fn needs_attention(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn needs_attention(&self) -> bool {
         self.days_left <= WARN_DAYS
     }
 }
@@ -89,7 +90,8 @@ impl ExceptionLedger {
     }
 
     /// Adds another tally of the same set (accounts are judged concurrently, each with its own).
-    pub fn merge(&mut self, other: &ExceptionLedger) {
+    #[cfg(test)]
+    pub(crate) fn merge(&mut self, other: &ExceptionLedger) {
         for theirs in &other.entries {
             if let Some(ours) = self.entry_mut(&theirs.id) {
                 ours.cells += theirs.cells;

@@ -38,6 +38,6 @@ pub use unknown_ous::{unknown_ous, UnknownOu};
 
 /// The UTC calendar day of `now`: an exception holds through the end of its day in UTC,
 /// whatever the machine's time zone.
-pub fn utc_day(now: time::OffsetDateTime) -> time::Date {
+pub(crate) fn utc_day(now: time::OffsetDateTime) -> time::Date {
     now.to_offset(time::UtcOffset::UTC).date()
 }

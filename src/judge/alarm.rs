@@ -25,12 +25,12 @@ fn stat_on_metric<'a>(
 
 /// Whether the alarm evaluates the filter's metric (same namespace, name and dimensions),
 /// directly or inside a metric-math expression.
-pub fn watches_metric(alarm: &AlarmFacts, metric: &MetricTransformation) -> bool {
+pub(crate) fn watches_metric(alarm: &AlarmFacts, metric: &MetricTransformation) -> bool {
     alarm.watches(metric)
 }
 
 /// `Ok(())` when a single matching event can put the alarm in ALARM; otherwise why not.
-pub fn can_fire_on_one_event(
+pub(crate) fn can_fire_on_one_event(
     alarm: &AlarmFacts,
     metric: &MetricTransformation,
 ) -> Result<(), String> {
@@ -135,7 +135,7 @@ fn math_value(
 
 /// Why an alarm cannot complete a chain on `metric`, in chain order.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AlarmProblem {
+pub(crate) enum AlarmProblem {
     /// In another account or region than the log group: it never sees the metric.
     Elsewhere,
     /// It watches another metric (name, namespace or dimensions).
@@ -150,7 +150,7 @@ pub enum AlarmProblem {
 /// (namespace, name and dimensions), able to fire on one event, with its actions enabled and an
 /// SNS topic among them. `None` when usable. The judge, the collector (which topics to read)
 /// and the remediation planner (what to reuse) all ask here.
-pub fn alarm_problem(
+pub(crate) fn alarm_problem(
     alarm: &AlarmFacts,
     metric: &MetricTransformation,
     region: &str,
@@ -188,7 +188,7 @@ pub fn usable(
 
 /// SNS topics among an alarm's actions (other actions — Auto Scaling, EC2, SSM — notify
 /// nobody); a malformed SNS ARN stays, so its cell says what is wrong with it.
-pub fn sns_topics(alarm: &AlarmFacts) -> Vec<&str> {
+pub(crate) fn sns_topics(alarm: &AlarmFacts) -> Vec<&str> {
     alarm.sns_actions()
 }
 

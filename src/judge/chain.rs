@@ -54,7 +54,7 @@ pub struct OrgContext {
 
 impl OrgContext {
     /// The organization keys of a publishing account; `None` for an account not in it.
-    pub fn source_org(&self, account: &str) -> Option<SourceOrg<'_>> {
+    pub(crate) fn source_org(&self, account: &str) -> Option<SourceOrg<'_>> {
         let path = self.paths.get(account)?;
         Some(SourceOrg { id: &self.id, path })
     }
@@ -145,7 +145,7 @@ impl Outcome {
         }
     }
 
-    pub fn is_complete(&self) -> bool {
+    pub(crate) fn is_complete(&self) -> bool {
         matches!(self, Outcome::Complete { .. })
     }
 
@@ -225,7 +225,7 @@ pub fn evaluate_trail(
 /// [`evaluate_trail`] for the events of one `member` account: an organization trail's log
 /// group holds every account's events, so a filter that pins `$.recipientAccountId` serves the
 /// accounts it names and no other.
-pub fn evaluate_trail_for(
+pub(crate) fn evaluate_trail_for(
     trail: &TrailFacts,
     account_id: &str,
     control: &Control,
@@ -557,12 +557,12 @@ fn lower_first(s: &str) -> String {
 /// catch every event the control's reference catches, and not match its must-not-match class
 /// (an alarm that fires on every sign-in no longer tells anyone about failures). The one place
 /// this rule lives: the judge, the remediation planner and `orgsweep pattern` ask here.
-pub fn pattern_problem(pattern: &str, control: &Control) -> Option<(Reason, String)> {
+pub(crate) fn pattern_problem(pattern: &str, control: &Control) -> Option<(Reason, String)> {
     verdict_problem(&crate::pattern::judge_cached(pattern, &control.reference))
 }
 
 /// [`pattern_problem`] for a verdict already at hand.
-pub fn verdict_problem(verdict: &PatternVerdict) -> Option<(Reason, String)> {
+pub(crate) fn verdict_problem(verdict: &PatternVerdict) -> Option<(Reason, String)> {
     if !verdict.parse_ok {
         return Some((
             Reason::PatternInvalid,

@@ -15,7 +15,7 @@ use super::policy_eval::{key_policy_for, topic_policy_for, PolicyAnswer, SourceO
 
 /// How old the last delivery may be, while CloudTrail reports an error, before the log group is
 /// taken to receive nothing (`sweep.logs_delivery_max_age_hours`).
-pub const DEFAULT_LOGS_DELIVERY_MAX_AGE_HOURS: u64 = 24;
+pub(crate) const DEFAULT_LOGS_DELIVERY_MAX_AGE_HOURS: u64 = 24;
 
 /// What a link of the delivery check found.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,7 +47,7 @@ fn hours(secs: i64) -> String {
 
 /// CloudTrail's delivery to CloudWatch Logs. The error carries no time, so it counts only when
 /// CloudTrail has not delivered since `max_age_secs` (or never has).
-pub fn logs_delivery(status: &TrailStatus, max_age_secs: i64) -> Finding {
+pub(crate) fn logs_delivery(status: &TrailStatus, max_age_secs: i64) -> Finding {
     let Some(error) = &status.delivery_error else {
         return Finding::Clear;
     };
@@ -69,7 +69,7 @@ pub fn logs_delivery(status: &TrailStatus, max_age_secs: i64) -> Finding {
 
 /// Whether CloudWatch can publish an alarm's notification to the topic.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Notification {
+pub(crate) enum Notification {
     Deliverable,
     /// Deliverable as far as orgsweep can tell; the notes say what it could not evaluate.
     CannotTell(Vec<String>),
@@ -83,7 +83,7 @@ pub enum Notification {
 
 /// Judges the topic's encryption key, then its policy, for an alarm of `alarm_arn` (whose
 /// account is in `org`, when the organization is known).
-pub fn notification(
+pub(crate) fn notification(
     delivery: &TopicDelivery,
     topic_arn: &str,
     alarm_arn: &str,
@@ -178,7 +178,7 @@ pub fn notification(
 
 /// The alarm's recent actions (newest first): failing when the newest action on `topic_arn`
 /// failed; a failure followed by a success is a note.
-pub fn action_history(
+pub(crate) fn action_history(
     history: &[AlarmAction],
     alarm_name: &str,
     topic_arn: &str,

@@ -24,7 +24,7 @@ pub use chain::{best, evaluate_trail, JudgeSettings, Link, OrgContext, Outcome, 
 pub use root_causes::{root_causes, RootCause, RootCauseTally};
 
 /// One control's cells of an account: its verdict per region.
-pub type ControlCells = (String, BTreeMap<String, Verdict>);
+pub(crate) type ControlCells = (String, BTreeMap<String, Verdict>);
 
 /// An organization trail's chains, judged once in the management account, per control.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,7 +54,7 @@ impl OrgChain {
     }
 
     /// How far the chain of `control` got for the events of `account`.
-    pub fn outcome_for(
+    pub(crate) fn outcome_for(
         &self,
         control: &Control,
         account: &str,
@@ -86,12 +86,13 @@ impl OrgChain {
     }
 
     /// Complete for `control` in every region, for every account.
-    pub fn complete_everywhere(&self, control: &Control) -> bool {
+    #[cfg(test)]
+    pub(crate) fn complete_everywhere(&self, control: &Control) -> bool {
         self.multi_region && self.outcome(control).is_some_and(Outcome::is_complete)
     }
 
     /// Complete for `control` in every region, for the events of `account`.
-    pub fn complete_everywhere_for(
+    pub(crate) fn complete_everywhere_for(
         &self,
         control: &Control,
         account: &str,
@@ -121,7 +122,7 @@ fn pins_recipient(trail: &TrailFacts) -> bool {
 }
 
 /// The organization chains among the management account's own trails, for each control.
-pub fn org_chains(
+pub(crate) fn org_chains(
     management: &AccountFacts,
     controls: &[&Control],
     settings: &JudgeSettings,
@@ -170,7 +171,8 @@ pub fn org_chains(
 
 /// Whether complete organization chains cover every region for every one of `controls`, for
 /// every account: then members need no trail calls.
-pub fn org_covers_everything(chains: &[OrgChain], controls: &[&Control]) -> bool {
+#[cfg(test)]
+pub(crate) fn org_covers_everything(chains: &[OrgChain], controls: &[&Control]) -> bool {
     controls
         .iter()
         .all(|ctl| chains.iter().any(|c| c.complete_everywhere(ctl)))
@@ -179,7 +181,7 @@ pub fn org_covers_everything(chains: &[OrgChain], controls: &[&Control]) -> bool
 /// Whether complete organization chains cover every region for every one of `controls`, for
 /// the events of `account` (a central filter may serve only the accounts it names): then the
 /// account needs no trail calls.
-pub fn org_covers_account(
+pub(crate) fn org_covers_account(
     chains: &[OrgChain],
     controls: &[&Control],
     account: &str,
@@ -209,7 +211,7 @@ fn trail_covers(trail: &TrailFacts, region: &str) -> bool {
 }
 
 /// One verdict per control and column region for an account, controls in the order given.
-pub fn judge_account(
+pub(crate) fn judge_account(
     facts: &AccountFacts,
     org: &[OrgChain],
     columns: &[String],

@@ -19,7 +19,7 @@ use crate::facts::parse_arn;
 
 /// What a policy means for the alarm's request, with a phrase a cloud administrator acts on.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PolicyAnswer {
+pub(crate) enum PolicyAnswer {
     Allowed,
     Denied(String),
     CannotTell(String),
@@ -30,7 +30,7 @@ const SERVICE: &str = "cloudwatch.amazonaws.com";
 
 /// The organization the publishing account belongs to, as org-wide grants name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SourceOrg<'a> {
+pub(crate) struct SourceOrg<'a> {
     /// `o-…`.
     pub id: &'a str,
     /// The account's path, `o-…/r-…/ou-…/` (the value of `aws:SourceOrgPaths`).
@@ -46,7 +46,8 @@ const MULTI_VALUED: &[&str] = &["aws:sourceorgpaths"];
 /// A same-account alarm needs no Allow: CloudWatch publishes on the account's behalf, which is
 /// why the default topic policy (granting only the owner account) works. Another account's topic
 /// needs an Allow reaching the service.
-pub fn topic_policy_lets_cloudwatch_publish(
+#[cfg(test)]
+pub(crate) fn topic_policy_lets_cloudwatch_publish(
     policy_json: &str,
     topic_arn: &str,
     alarm_arn: &str,
@@ -57,7 +58,7 @@ pub fn topic_policy_lets_cloudwatch_publish(
 
 /// [`topic_policy_lets_cloudwatch_publish`] with the publishing account's organization, so that
 /// grants on `aws:SourceOrgID` / `aws:SourceOrgPaths` are decided rather than "cannot tell".
-pub fn topic_policy_for(
+pub(crate) fn topic_policy_for(
     policy_json: &str,
     topic_arn: &str,
     alarm_arn: &str,
@@ -81,7 +82,8 @@ pub fn topic_policy_for(
 ///
 /// Unlike SNS, the key policy is the primary authority: the default key policy (the account root,
 /// `kms:*`) does not reach a service principal, so both actions need an explicit Allow.
-pub fn key_policy_lets_cloudwatch_use_key(
+#[cfg(test)]
+pub(crate) fn key_policy_lets_cloudwatch_use_key(
     policy_json: &str,
     key_arn: &str,
     alarm_arn: &str,
@@ -91,7 +93,7 @@ pub fn key_policy_lets_cloudwatch_use_key(
 }
 
 /// [`key_policy_lets_cloudwatch_use_key`] with the publishing account's organization.
-pub fn key_policy_for(
+pub(crate) fn key_policy_for(
     policy_json: &str,
     key_arn: &str,
     alarm_arn: &str,

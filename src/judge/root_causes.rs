@@ -58,7 +58,7 @@ pub struct RootCauseTally {
 
 impl RootCauseTally {
     /// A tally of the trails `owner` (the management account) owns.
-    pub fn owned_by(owner: &str) -> Self {
+    pub(crate) fn owned_by(owner: &str) -> Self {
         RootCauseTally {
             owner: Some(owner.to_string()),
             ..RootCauseTally::default()
@@ -66,7 +66,7 @@ impl RootCauseTally {
     }
 
     /// Adds one account's cells.
-    pub fn add(&mut self, controls: &[ControlCells]) {
+    pub(crate) fn add(&mut self, controls: &[ControlCells]) {
         let owned = |trail: &str| match &self.owner {
             None => true,
             Some(owner) => crate::facts::parse_arn(trail).is_some_and(|a| a.account == owner),

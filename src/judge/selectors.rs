@@ -70,7 +70,7 @@ fn events(watched: &WatchedEvents) -> Vec<Event<'_>> {
 /// `Ok(notes)` when the selectors record every event of `watched` (the notes name sources left
 /// out that the control does not single out); otherwise a sentence saying what is not
 /// recorded. `catches` is the control's plural noun ("failed console sign-ins").
-pub fn records_control_events(
+pub(crate) fn records_control_events(
     selectors: &EventSelectors,
     watched: &WatchedEvents,
     catches: &str,

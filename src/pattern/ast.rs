@@ -136,7 +136,7 @@ pub struct Glob {
 
 impl Glob {
     /// True for `*`, which matches any string.
-    pub fn is_any(&self) -> bool {
+    pub(crate) fn is_any(&self) -> bool {
         self.text.is_empty() && (self.lead || self.trail)
     }
 
@@ -171,7 +171,7 @@ pub enum Step {
 impl Selector {
     /// True when the selector contains a wildcard (`[*]` or `.*`): it then selects several
     /// values, and matches when any of them does.
-    pub fn has_any(&self) -> bool {
+    pub(crate) fn has_any(&self) -> bool {
         self.wildcards() > 0
     }
 
@@ -201,7 +201,7 @@ pub struct Re {
 }
 
 impl Re {
-    pub fn is_match(&self, s: &str) -> bool {
+    pub(crate) fn is_match(&self, s: &str) -> bool {
         self.re.is_match(s)
     }
 }
@@ -220,7 +220,7 @@ impl fmt::Debug for Re {
 
 impl Expr {
     /// Calls `f` on every comparison, left to right.
-    pub fn for_each_cmp<'a>(&'a self, f: &mut dyn FnMut(&'a Cmp)) {
+    pub(crate) fn for_each_cmp<'a>(&'a self, f: &mut dyn FnMut(&'a Cmp)) {
         match self {
             Expr::And(xs) | Expr::Or(xs) => xs.iter().for_each(|x| x.for_each_cmp(f)),
             Expr::Cmp(c) => f(c),

@@ -155,7 +155,7 @@ pub fn or(xs: impl Iterator<Item = Tri>) -> Tri {
 }
 
 /// Evaluates an expression, asking `leaf` for the truth of each comparison.
-pub fn eval_expr(e: &Expr, leaf: &mut dyn FnMut(&Cmp) -> Tri) -> Tri {
+pub(crate) fn eval_expr(e: &Expr, leaf: &mut dyn FnMut(&Cmp) -> Tri) -> Tri {
     match e {
         Expr::Cmp(c) => leaf(c),
         Expr::And(xs) => {
@@ -197,7 +197,7 @@ pub fn matches(p: &Pattern, msg: &str) -> bool {
 /// Terms and phrases match as substrings of the raw text, as the guide's examples show
 /// (`ERROR` matches `ERRORCODE`). `?` terms are alternatives only when every term is one: the
 /// guide says that combined with other terms "all question mark terms will be ignored".
-pub fn terms_match(ts: &[Term], msg: &str) -> bool {
+pub(crate) fn terms_match(ts: &[Term], msg: &str) -> bool {
     let only_optional = ts.iter().all(|t| t.kind == TermKind::Optional);
     let mut optional_hit = false;
     for t in ts {
@@ -228,7 +228,7 @@ fn json_match(p: &Pattern, e: &Expr, msg: &str) -> bool {
 }
 
 /// Does the JSON expression `e` match `msg` (without a pattern's pre-checks)?
-pub fn expr_matches(e: &Expr, msg: &str) -> bool {
+pub(crate) fn expr_matches(e: &Expr, msg: &str) -> bool {
     let mut keys: Vec<String> = Vec::new();
     let mut all = false;
     e.for_each_cmp(&mut |c| match c.sel.steps.first() {
@@ -244,7 +244,7 @@ pub fn expr_matches(e: &Expr, msg: &str) -> bool {
 
 /// One comparison against a parsed top-level object (a `[*]` selector matches when any
 /// selected element satisfies the test).
-pub fn cmp_on(top: &[(Cow<'_, str>, J<'_>)], c: &Cmp) -> Tri {
+pub(crate) fn cmp_on(top: &[(Cow<'_, str>, J<'_>)], c: &Cmp) -> Tri {
     if c.sel.steps.first() == Some(&Step::AnyKey) {
         // `$.*`: any top-level member.
         let found: Vec<&J<'_>> = top
@@ -326,7 +326,7 @@ fn sv_of<'x>(j: &'x J<'_>) -> Sv<'x> {
 
 /// Splits a space-delimited message: fields are separated by whitespace; a field in double
 /// quotes or square brackets may contain spaces (the delimiters are not part of the field).
-pub fn split_fields(msg: &str) -> Vec<&str> {
+pub(crate) fn split_fields(msg: &str) -> Vec<&str> {
     let b = msg.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
@@ -361,7 +361,7 @@ pub fn split_fields(msg: &str) -> Vec<&str> {
 
 /// Positional match of slots against fields; `...` takes any number of fields. Dynamic
 /// programming over (slot, field) keeps it O(slots × fields) whatever the input.
-pub fn delimited_match(slots: &[Slot], msg: &str) -> bool {
+pub(crate) fn delimited_match(slots: &[Slot], msg: &str) -> bool {
     let fields = split_fields(msg);
     let (m, n) = (slots.len(), fields.len());
     // reach[j] for the current slot i: slots i.. can consume fields j..

@@ -21,7 +21,7 @@ const BUDGET: usize = 20_000;
 
 /// The values ordinary records of `class` carry at `sel`, most common first (`Some([])`:
 /// usually absent); for `eventSource`, the services that record the case's event name.
-pub fn usual_values(
+pub(crate) fn usual_values(
     class: &RecordClass,
     model: &RecordModel,
     sel: &Selector,
@@ -113,7 +113,7 @@ fn unusual(w: &World, case: &Case<'_>, model: &RecordModel) -> usize {
 /// The most ordinary record of the reference `q` that the candidate `e` misses: over the
 /// cases in the reference's order of alternatives (then the model's order of classes), the
 /// one with the fewest unusual values. `None` when no case's search finishes in its budget.
-pub fn most_ordinary<'c, 'm>(
+pub(crate) fn most_ordinary<'c, 'm>(
     e: &Expr,
     q: &Expr,
     cases: &'c [Case<'m>],
@@ -152,7 +152,7 @@ pub fn most_ordinary<'c, 'm>(
 }
 
 /// The truth of a comparison in a world (unknowns are `U`).
-pub fn truth(w: &World, c: &Cmp) -> Tri {
+pub(crate) fn truth(w: &World, c: &Cmp) -> Tri {
     let v = match w.lookup(&c.sel) {
         Lookup::Val(v) => v.clone(),
         Lookup::Forced(..) => Abs::Absent,
@@ -179,7 +179,7 @@ fn value(e: &Expr, w: &World) -> Tri {
 /// The comparisons of `e` that drop the record `w`: every alternative of an `||` that does not
 /// hold, and of an `&&` the operands that are false (those in doubt when none is). A
 /// comparison that is false inside an `||` that holds anyway decides nothing and is left out.
-pub fn deciding<'e>(e: &'e Expr, w: &World) -> Vec<&'e Cmp> {
+pub(crate) fn deciding<'e>(e: &'e Expr, w: &World) -> Vec<&'e Cmp> {
     let mut out = Vec::new();
     collect(e, w, &mut out);
     out

@@ -166,7 +166,7 @@ fn pinned_reason(c: &Cmp, actual: &str) -> String {
 /// The sentence for a record the JSON pattern does not match: the record, with the values
 /// that matter (those the reference's alternative reads, and those the deciding comparisons
 /// read), then each comparison of the pattern that drops it — and no other.
-pub fn json_slips(
+pub(crate) fn json_slips(
     e: &Expr,
     w: &World,
     case: &Case<'_>,
@@ -337,7 +337,7 @@ pub fn catches(p: &Pattern, r: &Reference, noisy: bool, example: Option<&str>) -
 }
 
 /// A matching example record, in a few words.
-pub fn example_of(record: &str) -> String {
+pub(crate) fn example_of(record: &str) -> String {
     let v: serde_json::Value = serde_json::from_str(record).unwrap_or_default();
     let who = v
         .pointer("/userIdentity/type")
@@ -347,7 +347,7 @@ pub fn example_of(record: &str) -> String {
 }
 
 /// A matching case of the search, in a few words.
-pub fn world_of(w: &World) -> String {
+pub(crate) fn world_of(w: &World) -> String {
     let parts: Vec<String> = w
         .vars
         .iter()
@@ -361,7 +361,7 @@ pub fn world_of(w: &World) -> String {
     }
 }
 
-pub fn too_complex(catches: &str) -> String {
+pub(crate) fn too_complex(catches: &str) -> String {
     format!("Does not catch all {catches} as far as can be shown: the pattern has too many interacting conditions to check every case, so it is not relied on. Simplify it, for example to the control's reference pattern.")
 }
 
@@ -369,7 +369,7 @@ pub fn delimited(catches: &str) -> String {
     format!("Does not catch all {catches}: a space-delimited pattern matches fields by position after splitting the message on spaces. A CloudTrail record is one line of JSON whose spaces (in the user agent, in messages) vary from record to record, so no field position is guaranteed. Use a JSON pattern such as the control's reference.")
 }
 
-pub fn excluded_term(t: &str, catches: &str) -> String {
+pub(crate) fn excluded_term(t: &str, catches: &str) -> String {
     format!(
         "Does not catch all {catches}: the exclusion `-{t}` drops any record whose text contains \"{t}\" (for example in the user agent or the user name), and nothing prevents that."
     )
@@ -382,7 +382,7 @@ fn sure_text_words(case: &Case<'_>) -> String {
     )
 }
 
-pub fn term_not_sure(t: &str, case: &Case<'_>, r: &Reference) -> String {
+pub(crate) fn term_not_sure(t: &str, case: &Case<'_>, r: &Reference) -> String {
     format!(
         "Does not catch all {}: \"{t}\" is not part of what {} (its fixed fields), so such records without it slip through.",
         r.catches,
@@ -390,7 +390,7 @@ pub fn term_not_sure(t: &str, case: &Case<'_>, r: &Reference) -> String {
     )
 }
 
-pub fn alternatives_not_sure(ts: &[&str], case: &Case<'_>, r: &Reference) -> String {
+pub(crate) fn alternatives_not_sure(ts: &[&str], case: &Case<'_>, r: &Reference) -> String {
     format!(
         "Does not catch all {}: none of the alternatives {} is part of what {}.",
         r.catches,
@@ -402,7 +402,7 @@ pub fn alternatives_not_sure(ts: &[&str], case: &Case<'_>, r: &Reference) -> Str
     )
 }
 
-pub fn regex_not_sure(src: &str, case: &Case<'_>, r: &Reference) -> String {
+pub(crate) fn regex_not_sure(src: &str, case: &Case<'_>, r: &Reference) -> String {
     format!(
         "Does not catch all {}: the regex %{src}% cannot be shown to match what {} (anchors and word boundaries depend on text that varies; `.*` may only join fields in the order CloudTrail writes them).",
         r.catches,
@@ -410,7 +410,7 @@ pub fn regex_not_sure(src: &str, case: &Case<'_>, r: &Reference) -> String {
     )
 }
 
-pub fn parse_failed(e: &str) -> String {
+pub(crate) fn parse_failed(e: &str) -> String {
     format!("The pattern does not parse ({e}). CloudWatch would refuse it, so it catches nothing.")
 }
 

@@ -50,7 +50,7 @@ pub fn compact(text: &str) -> String {
 
 /// The top-level object of a log event, with only the members in `keep` parsed (every
 /// member when `keep_all`). `None` when the text is not a JSON object.
-pub fn parse_top<'a>(
+pub(crate) fn parse_top<'a>(
     s: &'a str,
     keep: &[String],
     keep_all: bool,

@@ -18,14 +18,14 @@ use super::solve::{find, Found, Goal, Mode};
 use super::text::{sure_regex, sure_word};
 
 /// The judge's answer before it is wrapped into a verdict.
-pub struct Judged {
+pub(crate) struct Judged {
     pub catches_all: bool,
     pub matches_noise: bool,
     pub explanation: String,
 }
 
 /// Judges a parsed candidate against a reference.
-pub fn judge_parsed(p: &Pattern, r: &Reference) -> Judged {
+pub(crate) fn judge_parsed(p: &Pattern, r: &Reference) -> Judged {
     let model = RecordModel::shipped();
     let Body::Json(q) = &r.pattern.body else {
         return Judged {
@@ -88,7 +88,7 @@ fn misses(p: &Pattern, q: &Expr, r: &Reference, model: &RecordModel) -> Option<S
 
 /// The text a case's records are sure to contain: the class's fixed fields, the alternative's
 /// pins, and what its wildcard comparisons say about their string values.
-pub fn case_text(case: &Case<'_>, model: &RecordModel) -> Text {
+pub(crate) fn case_text(case: &Case<'_>, model: &RecordModel) -> Text {
     let mut text = case.class.text(&case.pins, model);
     for c in &case.alt {
         let (Test::Op(Op::Eq, Value::Str(g)), Some(Step::Key(k))) = (&c.test, c.sel.steps.last())
@@ -194,7 +194,8 @@ fn noisy(p: &Pattern, n: &Noise, model: &RecordModel) -> (bool, Option<String>) 
 
 /// Whether a JSON pattern matches at least one record of the model (self-test of references,
 /// and the "matches at least one" half of a near miss).
-pub fn matches_some(e: &Expr, model: &RecordModel) -> bool {
+#[cfg(test)]
+pub(crate) fn matches_some(e: &Expr, model: &RecordModel) -> bool {
     model.classes.iter().any(|class| {
         if class.examples.iter().any(|ex| expr_matches(e, ex)) {
             return true;
@@ -214,7 +215,7 @@ pub fn matches_some(e: &Expr, model: &RecordModel) -> bool {
 }
 
 /// Whether some record of the model matches both JSON patterns.
-pub fn overlaps(a: &Expr, b: &Expr, model: &RecordModel) -> bool {
+pub(crate) fn overlaps(a: &Expr, b: &Expr, model: &RecordModel) -> bool {
     model.classes.iter().any(|class| {
         if class
             .examples
@@ -238,7 +239,7 @@ pub fn overlaps(a: &Expr, b: &Expr, model: &RecordModel) -> bool {
 }
 
 /// Whether every record `narrow` matches is one `broad` matches (both JSON), over the model.
-pub fn contained(narrow: &Expr, broad: &Expr, model: &RecordModel) -> bool {
+pub(crate) fn contained(narrow: &Expr, broad: &Expr, model: &RecordModel) -> bool {
     cases(narrow, model)
         .iter()
         .all(|case| matches!(case.search(narrow, Some(broad), model), Found::None))
@@ -246,7 +247,7 @@ pub fn contained(narrow: &Expr, broad: &Expr, model: &RecordModel) -> bool {
 
 /// How many (class, alternative) cases of the reference a candidate catches in full: how
 /// close a filter that does not catch everything comes.
-pub fn cases_caught(p: &Expr, q: &Expr, model: &RecordModel) -> usize {
+pub(crate) fn cases_caught(p: &Expr, q: &Expr, model: &RecordModel) -> usize {
     cases(q, model)
         .iter()
         .filter(|case| {
@@ -262,11 +263,11 @@ pub fn cases_caught(p: &Expr, q: &Expr, model: &RecordModel) -> usize {
 /// central filter that pins this field serves only the accounts it names. (`userIdentity.
 /// accountId` is the caller's account, which differs from the recipient in cross-account calls,
 /// so a pin on it is no such restriction: it stays a narrowing condition.)
-pub const RECIPIENT_FIELD: &str = "recipientAccountId";
+pub(crate) const RECIPIENT_FIELD: &str = "recipientAccountId";
 
 /// Whether a JSON pattern compares the top-level `recipientAccountId`: only then does the
 /// account matter to its verdict (and is it judged, and cached, per account).
-pub fn reads_recipient(text: &str) -> bool {
+pub(crate) fn reads_recipient(text: &str) -> bool {
     if !text.contains(RECIPIENT_FIELD) {
         return false;
     }
@@ -286,7 +287,7 @@ fn is_recipient(sel: &Selector) -> bool {
 }
 
 /// The values a pattern compares `recipientAccountId` with, as written (for a detail line).
-pub fn recipient_values(text: &str) -> Vec<String> {
+pub(crate) fn recipient_values(text: &str) -> Vec<String> {
     let Ok(p) = super::parse::parse(text) else {
         return Vec::new();
     };
@@ -324,7 +325,7 @@ pub fn recipient_values(text: &str) -> Vec<String> {
 /// The reference restricted to the events recorded for `account`: the reference conjoined with
 /// `$.recipientAccountId = "<account>"`. A central filter serves a member when it catches every
 /// event of this reference.
-pub fn reference_for_recipient(r: &Reference, account: &str) -> Option<Reference> {
+pub(crate) fn reference_for_recipient(r: &Reference, account: &str) -> Option<Reference> {
     let Body::Json(q) = &r.pattern.body else {
         return None;
     };
@@ -362,7 +363,11 @@ pub fn reference_for_recipient(r: &Reference, account: &str) -> Option<Reference
 /// The [`Fit`](super::Fit) of a pattern for the events recorded for `account`, cached per
 /// (control, account, pattern); a pattern that does not read `recipientAccountId` is the same
 /// for every account, and gets the plain cached fit.
-pub fn fit_for_recipient(text: &str, r: &Reference, account: &str) -> std::sync::Arc<super::Fit> {
+pub(crate) fn fit_for_recipient(
+    text: &str,
+    r: &Reference,
+    account: &str,
+) -> std::sync::Arc<super::Fit> {
     static CACHE: super::TextCache<super::Fit> = std::sync::OnceLock::new();
     if !reads_recipient(text) {
         return super::fit_cached(text, r);

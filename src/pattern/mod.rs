@@ -213,7 +213,7 @@ pub fn fit(text: &str, r: &Reference) -> Fit {
 }
 
 /// [`fit`], cached per control, reference and text like the verdicts.
-pub fn fit_cached(text: &str, r: &Reference) -> Arc<Fit> {
+pub(crate) fn fit_cached(text: &str, r: &Reference) -> Arc<Fit> {
     static CACHE: TextCache<Fit> = OnceLock::new();
     cached(&CACHE, text, r, || fit(text, r))
 }
@@ -236,7 +236,8 @@ fn mentions(text: &str, r: &Reference) -> bool {
 }
 
 /// Whether a JSON pattern matches at least one record of the model.
-pub fn matches_some_record(p: &Pattern, m: &model::RecordModel) -> bool {
+#[cfg(test)]
+pub(crate) fn matches_some_record(p: &Pattern, m: &model::RecordModel) -> bool {
     match &p.body {
         Body::Json(e) => judge::matches_some(e, m),
         _ => true,

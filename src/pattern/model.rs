@@ -16,7 +16,7 @@ use super::ast::{Glob, Selector, Step};
 use super::solve::{Abs, Domain, Named, Universe};
 
 /// The model shipped with the binary.
-pub const RECORDS_TOML: &str = include_str!("../../config/records.toml");
+pub(crate) const RECORDS_TOML: &str = include_str!("../../config/records.toml");
 
 /// The kind of a present value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -244,7 +244,7 @@ fn like_glob(text: &str) -> Result<Glob, String> {
 }
 
 /// `a.b.c` as a selector (`$.a.b.c`).
-pub fn path_selector(path: &str) -> Result<Selector, String> {
+pub(crate) fn path_selector(path: &str) -> Result<Selector, String> {
     if path.is_empty() || path.split('.').any(str::is_empty) {
         return Err(format!("`{path}` is not a dotted field path"));
     }
@@ -333,7 +333,7 @@ impl RecordModel {
     }
 
     /// The event sources that record `event_name`, the usual one first.
-    pub fn sources_of(&self, event_name: &str) -> Vec<&str> {
+    pub(crate) fn sources_of(&self, event_name: &str) -> Vec<&str> {
         self.services
             .iter()
             .filter(|s| s.events.iter().any(|e| e == event_name))
@@ -342,7 +342,7 @@ impl RecordModel {
     }
 
     /// Whether a top-level field is one CloudTrail documents.
-    pub fn is_documented(&self, key: &str) -> bool {
+    pub(crate) fn is_documented(&self, key: &str) -> bool {
         self.documented.iter().any(|d| d == key)
     }
 
@@ -464,7 +464,7 @@ impl RecordClass {
     }
 
     /// Whether the class allows `v` for the field at `sel` (and its enclosing fields).
-    pub fn admits(&self, sel: &Selector, v: &Abs) -> bool {
+    pub(crate) fn admits(&self, sel: &Selector, v: &Abs) -> bool {
         for len in 1..sel.steps.len() {
             let parent = Selector {
                 steps: sel.steps[..len].to_vec(),
@@ -499,25 +499,6 @@ impl RecordClass {
         }
     }
 
-    /// The values identifying the class, as pins: its fixed, null and absent fields, and the
-    /// containers it declares.
-    pub fn pins(&self) -> Vec<(Selector, Abs)> {
-        self.fields
-            .iter()
-            .filter_map(|f| {
-                let v = match &f.fact {
-                    Fact::Fixed(x) => fixed_abs(x),
-                    Fact::Null => Abs::Null,
-                    Fact::Absent => Abs::Absent,
-                    Fact::Present(Kind::Object) => Abs::Obj,
-                    Fact::Present(Kind::Array) => Abs::Arr,
-                    _ => return None,
-                };
-                Some((f.sel.clone(), v))
-            })
-            .collect()
-    }
-
     /// The hint for a field, if the model has one.
     pub fn why(&self, sel: &Selector) -> Option<&str> {
         self.fact(sel).and_then(|f| f.why.as_deref())
@@ -534,7 +515,7 @@ fn fixed_abs(x: &Fixed) -> Abs {
 
 impl FieldFact {
     /// Whether the fact holds in a concrete record.
-    pub fn holds_in(&self, record: &serde_json::Value) -> bool {
+    pub(crate) fn holds_in(&self, record: &serde_json::Value) -> bool {
         let mut cur = Some(record);
         for s in &self.sel.steps {
             cur = match (cur, s) {
@@ -573,7 +554,7 @@ impl FieldFact {
 // ------------------------------------------------------------------------------ as a universe
 
 /// A class as the search's universe: each field's domain is what the class allows.
-pub struct ClassUniverse<'m> {
+pub(crate) struct ClassUniverse<'m> {
     pub class: &'m RecordClass,
     pub model: &'m RecordModel,
     /// Top-level fields CloudTrail does not document are absent (looking for noise), rather

@@ -15,8 +15,8 @@ pub const MAX_REGEXES: usize = 2;
 /// Parenthesis nesting we accept; deeper input is refused rather than risking the stack.
 const MAX_DEPTH: usize = 64;
 /// Wildcard selectors (`[*]`, `.*`): one per selector, three per pattern (the guide's quota).
-pub const MAX_SELECTOR_WILDCARDS: usize = 1;
-pub const MAX_PATTERN_WILDCARDS: usize = 3;
+pub(crate) const MAX_SELECTOR_WILDCARDS: usize = 1;
+pub(crate) const MAX_PATTERN_WILDCARDS: usize = 3;
 
 /// Why a pattern does not parse: where, and what was expected there.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,7 +65,7 @@ pub fn parse(text: &str) -> Result<Pattern, ParseError> {
 
 impl Pattern {
     /// Builds a pattern from a tree, deriving the evaluation pre-checks.
-    pub fn from_body(body: Body) -> Pattern {
+    pub(crate) fn from_body(body: Body) -> Pattern {
         let mut prefilter = Vec::new();
         let mut top_keys: Vec<String> = Vec::new();
         let mut read_all = false;

@@ -25,7 +25,7 @@ use super::ast::*;
 use super::eval::{eval_expr, test, Sv, Tri};
 
 /// Search steps allowed per question; past it the question is "cannot be shown".
-pub const BUDGET: usize = 200_000;
+pub(crate) const BUDGET: usize = 200_000;
 /// More unknown comparisons than this in one case is "cannot be shown" too.
 const MAX_ATOMS: usize = 12;
 
@@ -134,7 +134,7 @@ impl Named {
 }
 
 /// A concrete string unlike any the formulas name: decides `!=` and the like exactly.
-pub const OTHER_STRING: &str = "zq-other-value";
+pub(crate) const OTHER_STRING: &str = "zq-other-value";
 
 /// The strings and numbers `exprs` compare `sel` with.
 pub fn named(sel: &Selector, exprs: &[&Expr]) -> Named {
@@ -196,7 +196,7 @@ pub struct World {
 }
 
 /// What a selector yields in a world.
-pub enum Lookup<'w> {
+pub(crate) enum Lookup<'w> {
     Val(&'w Abs),
     /// Absent because an enclosing field is absent or not a container of the right kind.
     Forced(&'w Selector, &'w Abs),
@@ -341,7 +341,7 @@ impl World {
         None
     }
 
-    pub fn lookup(&self, sel: &Selector) -> Lookup<'_> {
+    pub(crate) fn lookup(&self, sel: &Selector) -> Lookup<'_> {
         if let Some(v) = self.own(sel) {
             return Lookup::Val(v);
         }
@@ -352,7 +352,7 @@ impl World {
     }
 
     /// Whether `sel` is one of the world's pins (fixed by the class or the reference).
-    pub fn is_pinned(&self, sel: &Selector) -> bool {
+    pub(crate) fn is_pinned(&self, sel: &Selector) -> bool {
         self.pins.iter().any(|(s, _)| s == sel)
     }
 }
@@ -659,7 +659,7 @@ fn consistent(keys: &[AtomKey], bits: &[bool]) -> bool {
 }
 
 /// Every string `a` matches, `b` matches too (only the cases that are sure; "no" otherwise).
-pub fn glob_implies(a: &Glob, b: &Glob) -> bool {
+pub(crate) fn glob_implies(a: &Glob, b: &Glob) -> bool {
     if b.is_any() {
         return true;
     }
@@ -678,7 +678,7 @@ pub fn glob_implies(a: &Glob, b: &Glob) -> bool {
 }
 
 /// No string matches both (only the cases that are sure; "they may overlap" otherwise).
-pub fn glob_disjoint(a: &Glob, b: &Glob) -> bool {
+pub(crate) fn glob_disjoint(a: &Glob, b: &Glob) -> bool {
     match (a.lead, a.trail, b.lead, b.trail) {
         (false, false, ..) => !b.matches(&a.text),
         (.., false, false) => !a.matches(&b.text),
@@ -698,7 +698,7 @@ pub fn find(goal: &Goal<'_>, pins: Vec<(Selector, Abs)>, universe: &dyn Universe
 }
 
 /// [`find`] with its own step budget (a search that only improves an explanation gets less).
-pub fn find_within(
+pub(crate) fn find_within(
     goal: &Goal<'_>,
     pins: Vec<(Selector, Abs)>,
     universe: &dyn Universe,
@@ -735,7 +735,7 @@ pub fn find_within(
 
 /// The disjunctive form of an expression: alternatives, each a list of comparisons that must
 /// all hold. `None` when it would have more than `max` alternatives.
-pub fn dnf(e: &Expr, max: usize) -> Option<Vec<Vec<Cmp>>> {
+pub(crate) fn dnf(e: &Expr, max: usize) -> Option<Vec<Vec<Cmp>>> {
     match e {
         Expr::Cmp(c) => Some(vec![vec![c.clone()]]),
         Expr::Or(xs) => {
@@ -773,7 +773,7 @@ pub fn dnf(e: &Expr, max: usize) -> Option<Vec<Vec<Cmp>>> {
 /// The value an alternative's comparison forces on its field, when it forces exactly one:
 /// `= "text"` (a plain word, not a number or a JSON keyword), `IS NULL`, `IS TRUE`,
 /// `IS FALSE`, `NOT EXISTS`.
-pub fn forced_value(c: &Cmp) -> Option<Abs> {
+pub(crate) fn forced_value(c: &Cmp) -> Option<Abs> {
     if c.sel.has_any() {
         return None;
     }
@@ -795,7 +795,7 @@ pub fn forced_value(c: &Cmp) -> Option<Abs> {
 }
 
 /// Rebuilds a conjunction as an expression.
-pub fn conj(alt: &[Cmp]) -> Expr {
+pub(crate) fn conj(alt: &[Cmp]) -> Expr {
     if alt.len() == 1 {
         return Expr::Cmp(alt[0].clone());
     }

@@ -16,7 +16,7 @@ fn word(c: u8) -> bool {
 /// Is `t` sure to occur in the text, as a whole word? Whole-word occurrence inside a
 /// fragment holds whether CloudWatch matches terms as substrings (as the guide's examples
 /// show) or on word boundaries.
-pub fn sure_word(t: &str, text: &Text) -> bool {
+pub(crate) fn sure_word(t: &str, text: &Text) -> bool {
     if t.is_empty() {
         return true;
     }
@@ -36,7 +36,7 @@ pub fn sure_word(t: &str, text: &Text) -> bool {
 /// regex is split at its top-level `.*`, and each piece must match inside one fragment,
 /// after the previous piece (in a later fragment only when the order is known). Anchors and
 /// word boundaries depend on unknown neighbours: not provable.
-pub fn sure_regex(re: &Re, text: &Text) -> bool {
+pub(crate) fn sure_regex(re: &Re, text: &Text) -> bool {
     let Ok(hir) = regex_syntax::parse(&re.src) else {
         return false;
     };

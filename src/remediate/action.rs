@@ -10,10 +10,10 @@ use serde::{Deserialize, Serialize};
 use super::policy::POLICY_SID;
 
 /// The tag on everything orgsweep creates (metric filters cannot be tagged).
-pub const MANAGED_BY_KEY: &str = "managed-by";
-pub const MANAGED_BY_VALUE: &str = "orgsweep";
+pub(crate) const MANAGED_BY_KEY: &str = "managed-by";
+pub(crate) const MANAGED_BY_VALUE: &str = "orgsweep";
 
-pub fn managed_tags() -> BTreeMap<String, String> {
+pub(crate) fn managed_tags() -> BTreeMap<String, String> {
     BTreeMap::from([(MANAGED_BY_KEY.to_string(), MANAGED_BY_VALUE.to_string())])
 }
 

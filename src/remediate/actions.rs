@@ -40,7 +40,7 @@ impl ActionResult {
         }
     }
 
-    pub fn is_failure(&self) -> bool {
+    pub(crate) fn is_failure(&self) -> bool {
         matches!(self, ActionResult::Failed(_))
     }
 }

@@ -38,7 +38,7 @@ pub struct ActionRecord {
     pub result: ActionResult,
 }
 
-pub const ACTIONS_CSV: &str = "actions.csv";
+pub(crate) const ACTIONS_CSV: &str = "actions.csv";
 const ACTIONS_HEADER: [&str; 6] = [
     "account", "region", "controls", "action", "resource", "result",
 ];
@@ -82,7 +82,7 @@ fn record(t: &TargetPlan, a: &Action, result: ActionResult) -> ActionRecord {
 }
 
 /// The actions of one target, in order; stops before the next action once `stop` is set.
-pub async fn apply_target(
+pub(crate) async fn apply_target(
     session: &Session,
     plan: &Plan,
     t: &TargetPlan,
@@ -159,7 +159,7 @@ fn csv_cells(r: &ActionRecord) -> [String; 6] {
 /// actions.csv while an apply runs: the header at once, then each action's row as it finishes,
 /// flushed, so an interrupted run leaves whole rows of the finished actions.
 #[derive(Debug)]
-pub struct ActionsLog {
+pub(crate) struct ActionsLog {
     path: PathBuf,
     writer: csv::Writer<File>,
     records: Vec<ActionRecord>,
@@ -186,7 +186,7 @@ impl ActionsLog {
 
     /// Appends one row and flushes it. A write error is kept (see [`ActionsLog::error`]); the
     /// apply goes on.
-    pub fn append(&mut self, r: &ActionRecord) {
+    pub(crate) fn append(&mut self, r: &ActionRecord) {
         self.records.push(r.clone());
         if self.error.is_some() {
             return;
@@ -206,20 +206,15 @@ impl ActionsLog {
         &self.records
     }
 
-    /// The first write error, if any.
-    pub fn error(&self) -> Option<&FileError> {
-        self.error.as_ref()
-    }
-
     /// The first write error, taken out of the log.
-    pub fn take_error(&mut self) -> Option<FileError> {
+    pub(crate) fn take_error(&mut self) -> Option<FileError> {
         self.error.take()
     }
 }
 
 /// Writes actions.csv (`account,region,controls,action,resource,result`) into `dir`, whole: into a
 /// temporary file first, then renamed over actions.csv.
-pub fn write_actions_csv(dir: &Path, records: &[ActionRecord]) -> Result<(), FileError> {
+pub(crate) fn write_actions_csv(dir: &Path, records: &[ActionRecord]) -> Result<(), FileError> {
     std::fs::create_dir_all(dir).map_err(FileError::at(dir))?;
     let header = ACTIONS_HEADER.map(String::from);
     write_csv_atomically(

@@ -138,7 +138,7 @@ fn logs_delivery(account: &str, partition: &str, chain: &ChainResources) -> Opti
 /// The topic of the chain when it is in another account than the alarm: orgsweep does not
 /// write there (the topic is someone else's, often the Audit account's), so its fixes are manual
 /// steps run in the topic's account.
-pub fn cross_account_topic(chain: &ChainResources) -> Option<&str> {
+pub(crate) fn cross_account_topic(chain: &ChainResources) -> Option<&str> {
     let topic = chain.topic_arn.as_deref()?;
     let alarm = parse_arn(chain.alarm_arn.as_deref()?)?;
     (parse_arn(topic)?.account != alarm.account).then_some(topic)

@@ -26,7 +26,7 @@ pub struct ManualStep {
 }
 
 /// Quotes a word for a POSIX shell when it needs it.
-pub fn sh(word: &str) -> String {
+pub(crate) fn sh(word: &str) -> String {
     let plain = !word.is_empty()
         && word
             .chars()
@@ -40,7 +40,7 @@ pub fn sh(word: &str) -> String {
 
 /// The region a new trail is created in: the partition's first region (console sign-ins are
 /// recorded as global events there).
-pub fn default_home_region(partition: &str) -> &'static str {
+pub(crate) fn default_home_region(partition: &str) -> &'static str {
     match partition {
         "aws-us-gov" => "us-gov-west-1",
         "aws-cn" => "cn-north-1",

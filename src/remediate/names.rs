@@ -29,7 +29,7 @@ pub struct PlanConfig {
 }
 
 impl PlanConfig {
-    pub fn from_config(config: &Config, controls: &[&Control]) -> PlanConfig {
+    pub(crate) fn from_config(config: &Config, controls: &[&Control]) -> PlanConfig {
         let r = &config.remediation;
         PlanConfig {
             benchmark: controls
@@ -48,7 +48,7 @@ impl PlanConfig {
     }
 
     /// The endpoints, split into (protocol, endpoint) as SNS takes them.
-    pub fn endpoints(&self) -> Vec<(String, String)> {
+    pub(crate) fn endpoints(&self) -> Vec<(String, String)> {
         self.subscription_endpoints
             .iter()
             .filter_map(|e| crate::validate::subscription_endpoint(e).ok())

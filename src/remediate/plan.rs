@@ -16,9 +16,9 @@ use super::manual::ManualStep;
 use super::names::PlanConfig;
 
 /// What a plan file says it is.
-pub const PLAN_FORMAT: &str = "orgsweep-remediation-plan";
+pub(crate) const PLAN_FORMAT: &str = "orgsweep-remediation-plan";
 /// Version 2: the controls family (every cell and action carries its control).
-pub const PLAN_VERSION: u32 = 2;
+pub(crate) const PLAN_VERSION: u32 = 2;
 
 /// One log group's chains to complete, in the account and region that own it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -106,7 +106,7 @@ impl Plan {
     }
 
     /// Every account a re-check after the apply should look at.
-    pub fn touched_accounts(&self) -> BTreeSet<String> {
+    pub(crate) fn touched_accounts(&self) -> BTreeSet<String> {
         self.targets
             .iter()
             .filter(|t| !t.actions.is_empty())

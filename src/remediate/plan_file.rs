@@ -35,7 +35,7 @@ impl fmt::Display for PlanFileError {
 impl std::error::Error for PlanFileError {}
 
 /// The current time as a plan's `created_at`.
-pub fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     OffsetDateTime::now_utc()
         .replace_nanosecond(0)
         .unwrap_or_else(|_| OffsetDateTime::now_utc())

@@ -17,8 +17,8 @@ use crate::remediate::skeleton::{skeleton, AccountCells};
 use crate::remediate::target::{plan_target, TargetState, TopicState, ALARM_COMPARISON};
 use crate::verdict::{ChainResources, Reason, Status, Verdict};
 
-pub const ACCT: &str = "111122223333";
-pub const MGMT: &str = "123456789012";
+pub(crate) const ACCT: &str = "111122223333";
+pub(crate) const MGMT: &str = "123456789012";
 const LG: &str = "arn:aws:logs:us-east-1:111122223333:log-group:ct-logs";
 const TRAIL: &str = "arn:aws:cloudtrail:us-east-1:111122223333:trail/main";
 const CONSOLE: &str = "console-auth-failures";
@@ -129,7 +129,7 @@ fn reference(id: &str) -> String {
 }
 
 /// A plan with every kind of action, for the plan-file tests.
-pub fn sample_plan() -> Plan {
+pub(crate) fn sample_plan() -> Plan {
     let mut t = target();
     t = plan_target(&t, &TargetState::default(), &cfg());
     Plan {

@@ -2,10 +2,10 @@
 //! without dropping any statement that is there (pure).
 
 /// The `Sid` of the statement orgsweep adds.
-pub const POLICY_SID: &str = "OrgsweepAllowCloudWatchAlarms";
+pub(crate) const POLICY_SID: &str = "OrgsweepAllowCloudWatchAlarms";
 
 /// The statement letting CloudWatch alarms of `account` publish to the topic.
-pub fn policy_statement(topic_arn: &str, account: &str) -> serde_json::Value {
+pub(crate) fn policy_statement(topic_arn: &str, account: &str) -> serde_json::Value {
     serde_json::json!({
         "Sid": POLICY_SID,
         "Effect": "Allow",
@@ -26,7 +26,7 @@ fn statements(policy: &serde_json::Value) -> Result<Vec<serde_json::Value>, Stri
 }
 
 /// Whether the policy already holds a statement with orgsweep's `Sid`.
-pub fn policy_has_statement(policy: Option<&str>) -> Result<bool, String> {
+pub(crate) fn policy_has_statement(policy: Option<&str>) -> Result<bool, String> {
     let Some(text) = policy.filter(|p| !p.trim().is_empty()) else {
         return Ok(false);
     };
@@ -39,7 +39,7 @@ pub fn policy_has_statement(policy: Option<&str>) -> Result<bool, String> {
 
 /// The policy with `statement` added; every existing statement and key is kept. `None` when
 /// a statement with the same `Sid` is already there (nothing to change).
-pub fn merge_policy(
+pub(crate) fn merge_policy(
     existing: Option<&str>,
     statement: &serde_json::Value,
 ) -> Result<Option<String>, String> {

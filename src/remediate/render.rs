@@ -207,7 +207,7 @@ pub fn render(plan: &Plan) -> String {
 }
 
 /// The outcome of an apply, one line per action.
-pub fn render_results(records: &[ActionRecord]) -> String {
+pub(crate) fn render_results(records: &[ActionRecord]) -> String {
     let rows: Vec<Vec<String>> = records
         .iter()
         .map(|r| {

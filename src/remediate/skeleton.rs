@@ -16,7 +16,7 @@ use super::manual::{self, ManualStep};
 use super::plan::{TargetPlan, Unplanned};
 
 /// The reasons whose fix is in the log group, filter, alarm or topic: orgsweep plans them.
-pub const REMEDIABLE: [Reason; 10] = [
+pub(crate) const REMEDIABLE: [Reason; 10] = [
     Reason::LogGroupMissing,
     Reason::NoMetricFilter,
     Reason::PatternInvalid,
@@ -30,7 +30,7 @@ pub const REMEDIABLE: [Reason; 10] = [
 ];
 
 /// The cells of one account, as the check judged them.
-pub struct AccountCells<'a> {
+pub(crate) struct AccountCells<'a> {
     pub account_id: &'a str,
     pub partition: &'a str,
     pub controls: &'a [ControlCells],
@@ -38,7 +38,7 @@ pub struct AccountCells<'a> {
 
 /// Targets (without actions yet), manual steps and unplanned accounts.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Skeleton {
+pub(crate) struct Skeleton {
     pub targets: Vec<TargetPlan>,
     pub manual_steps: Vec<ManualStep>,
     pub unplanned: Vec<Unplanned>,
@@ -60,7 +60,7 @@ fn delivery_subject(reason: Reason, chain: &ChainResources) -> Option<&str> {
 
 /// Groups the failing cells by what fixes them. `org_trails` are the ARNs of organization
 /// trails (their log group is the management account's; their manual steps are run there).
-pub fn skeleton(accounts: &[AccountCells<'_>], org_trails: &BTreeSet<String>) -> Skeleton {
+pub(crate) fn skeleton(accounts: &[AccountCells<'_>], org_trails: &BTreeSet<String>) -> Skeleton {
     let mut targets: BTreeMap<String, TargetPlan> = BTreeMap::new();
     let mut manual_cells: BTreeMap<ManualKey, (String, ChainResources, Vec<Cell>)> =
         BTreeMap::new();

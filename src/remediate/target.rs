@@ -20,12 +20,12 @@ use super::plan::TargetPlan;
 use super::policy::{policy_has_statement, policy_statement};
 
 /// The alarm orgsweep puts: one event in five minutes fires it.
-pub const ALARM_STATISTIC: &str = "Sum";
-pub const ALARM_PERIOD: i32 = 300;
-pub const ALARM_THRESHOLD: f64 = 1.0;
-pub const ALARM_COMPARISON: &str = "GreaterThanOrEqualToThreshold";
-pub const ALARM_EVALUATION_PERIODS: i32 = 1;
-pub const ALARM_TREAT_MISSING_DATA: &str = "notBreaching";
+pub(crate) const ALARM_STATISTIC: &str = "Sum";
+pub(crate) const ALARM_PERIOD: i32 = 300;
+pub(crate) const ALARM_THRESHOLD: f64 = 1.0;
+pub(crate) const ALARM_COMPARISON: &str = "GreaterThanOrEqualToThreshold";
+pub(crate) const ALARM_EVALUATION_PERIODS: i32 = 1;
+pub(crate) const ALARM_TREAT_MISSING_DATA: &str = "notBreaching";
 
 /// The current state of one target, read just before planning or applying it.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -53,7 +53,7 @@ pub struct TopicState {
 
 /// Which metric a control's alarm goes on.
 #[derive(Debug, Clone, PartialEq)]
-pub enum MetricChoice {
+pub(crate) enum MetricChoice {
     /// A filter that already serves the control: reuse its metric.
     Existing {
         filter_name: String,
@@ -71,16 +71,7 @@ pub enum MetricChoice {
     Blocked(String),
 }
 
-impl MetricChoice {
-    pub fn metric(&self) -> Option<&MetricTransformation> {
-        match self {
-            MetricChoice::Existing { metric, .. }
-            | MetricChoice::Ours(metric)
-            | MetricChoice::Update { metric, .. } => Some(metric),
-            MetricChoice::Blocked(_) => None,
-        }
-    }
-}
+impl MetricChoice {}
 
 /// A metric whose one event adds at least 1, so `Sum >= 1` fires on one event.
 fn counts_events(m: &MetricTransformation) -> bool {
@@ -91,7 +82,7 @@ fn counts_events(m: &MetricTransformation) -> bool {
 /// name, orgsweep's metric (namespace, name, value 1), and exactly the pattern orgsweep writes
 /// under one of the benchmarks. Metric filters cannot be tagged, so this triple is the marker;
 /// a filter someone edited by hand fails it and is left alone.
-pub fn created_by_orgsweep(
+pub(crate) fn created_by_orgsweep(
     f: &MetricFilterFacts,
     control: &Control,
     names: &ControlNames,
@@ -111,7 +102,7 @@ pub fn created_by_orgsweep(
 /// configured name first, then by name), else the configured filter — updated in place when
 /// it is orgsweep's own from another benchmark, blocked when its name is taken by a filter
 /// orgsweep must not overwrite.
-pub fn choose_metric(
+pub(crate) fn choose_metric(
     filters: &[MetricFilterFacts],
     control: &Control,
     names: &ControlNames,
@@ -161,7 +152,7 @@ pub fn choose_metric(
 /// What the apply does with a `PutMetricFilter`, given the filters of the log group as read
 /// just before it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FilterPut {
+pub(crate) enum FilterPut {
     /// The filter is already there with this pattern and metric.
     Skip,
     /// No filter of the name: create it.
@@ -175,7 +166,7 @@ pub enum FilterPut {
 /// Decides a `PutMetricFilter` (pure; the apply's re-read feeds it). A filter of the name with
 /// exactly the pattern and metric is done already; one with the pattern the plan said it
 /// replaces (and orgsweep's metric) is updated; anything else of the name is left alone.
-pub fn decide_filter_put(
+pub(crate) fn decide_filter_put(
     filters: &[MetricFilterFacts],
     filter_name: &str,
     pattern: &str,
@@ -209,7 +200,7 @@ pub fn decide_filter_put(
 
 /// Whether an alarm completes the chain on `metric`: usable, and one of its topics has a
 /// confirmed subscription.
-pub fn alarm_completes(
+pub(crate) fn alarm_completes(
     a: &AlarmFacts,
     metric: &MetricTransformation,
     region: &str,
@@ -227,7 +218,7 @@ pub fn alarm_completes(
 
 /// How an existing alarm of the configured name differs from the one orgsweep would put;
 /// empty when it is that alarm.
-pub fn alarm_differences(
+pub(crate) fn alarm_differences(
     a: &AlarmFacts,
     metric: &MetricTransformation,
     topic_arn: &str,
@@ -330,7 +321,11 @@ pub fn alarm_action(
 /// Fills a skeleton target's actions, conflicts, incompleteness and notes from its state.
 /// Order: the log group; each control's filter; the shared topic, its policy statement and
 /// subscriptions; each control's alarm.
-pub fn plan_target(skeleton: &TargetPlan, state: &TargetState, cfg: &PlanConfig) -> TargetPlan {
+pub(crate) fn plan_target(
+    skeleton: &TargetPlan,
+    state: &TargetState,
+    cfg: &PlanConfig,
+) -> TargetPlan {
     let mut t = skeleton.clone();
     t.actions.clear();
     t.conflicts.clear();

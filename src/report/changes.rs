@@ -18,9 +18,9 @@ use crate::csv_safe::neutralise;
 use crate::files::{write_csv_atomically, FileError};
 use crate::verdict::{Reason, Status};
 
-pub const CHANGES: &str = "changes.csv";
+pub(crate) const CHANGES: &str = "changes.csv";
 
-pub const CHANGES_HEADER: [&str; 9] = [
+pub(crate) const CHANGES_HEADER: [&str; 9] = [
     "account_id",
     "account_name",
     "region",
@@ -78,7 +78,7 @@ impl Change {
 }
 
 /// The change between a cell's earlier and current (status, reason); `None` when unchanged.
-pub fn classify(before: (Status, Reason), after: (Status, Reason)) -> Option<Change> {
+pub(crate) fn classify(before: (Status, Reason), after: (Status, Reason)) -> Option<Change> {
     use Status::*;
     if before == after {
         return None;
@@ -110,7 +110,7 @@ impl std::fmt::Display for CompareError {
 impl Earlier {
     /// Says so when the earlier run judged against another benchmark: cells are still compared
     /// by control id, but a change may come from the benchmark's texts rather than from AWS.
-    pub fn note_benchmark(&mut self, now: &str) {
+    pub(crate) fn note_benchmark(&mut self, now: &str) {
         let then = self
             .benchmark
             .as_deref()
@@ -255,7 +255,7 @@ impl EarlierCells {
     }
 
     /// Whether it has cells of this account.
-    pub fn has_account(&self, account: &str) -> bool {
+    pub(crate) fn has_account(&self, account: &str) -> bool {
         self.accounts.get(account).is_some()
     }
 
@@ -513,7 +513,7 @@ pub struct Scope<'a> {
 /// Compares the current cells with an earlier run, one cell at a time (the current run's
 /// findings.csv is read once, streaming): each earlier cell met is taken out, so what is left
 /// at the end is what the current run no longer has.
-pub struct Comparer<'s> {
+pub(crate) struct Comparer<'s> {
     earlier: Earlier,
     scope: Scope<'s>,
     rows: Vec<ChangeRow>,
@@ -633,7 +633,7 @@ fn row(
 }
 
 /// Writes changes.csv (atomically).
-pub fn write_changes(dir: &Path, rows: &[ChangeRow]) -> Result<(), FileError> {
+pub(crate) fn write_changes(dir: &Path, rows: &[ChangeRow]) -> Result<(), FileError> {
     let header = CHANGES_HEADER.map(String::from);
     let records = rows
         .iter()

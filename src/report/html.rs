@@ -16,7 +16,7 @@ use super::summary::{AccountCounts, ExceptionEntry};
 use super::Summary;
 use crate::judge::RootCause;
 
-pub const REPORT: &str = "report.html";
+pub(crate) const REPORT: &str = "report.html";
 const TEMPLATE: &str = include_str!("report.html");
 const PLACEHOLDER: &str = "/*ORGSWEEP_DATA*/null";
 /// Changed cells carried into the page; the rest are in changes.csv.
@@ -24,7 +24,7 @@ const MAX_CHANGE_ROWS: usize = 5000;
 
 /// An account as the page groups it.
 #[derive(Debug, Clone, Serialize)]
-pub struct PageAccount {
+pub(crate) struct PageAccount {
     pub id: String,
     pub name: String,
     pub ou: String,
@@ -33,7 +33,7 @@ pub struct PageAccount {
 
 /// A control as the page names it.
 #[derive(Debug, Clone, Serialize)]
-pub struct PageControl {
+pub(crate) struct PageControl {
     pub id: String,
     pub title: String,
     pub cis: Option<String>,
@@ -170,7 +170,7 @@ struct PageData<'a> {
 }
 
 /// Gathers the cells (from findings.csv, in any order) into the page's compact form.
-pub struct PageBuilder {
+pub(crate) struct PageBuilder {
     regions: Vec<String>,
     controls: Vec<PageControl>,
     accounts: Vec<PageAccount>,
@@ -391,7 +391,8 @@ impl std::io::Write for ScriptSafe<'_> {
 
 /// JSON that cannot end or confuse the script element it sits in: `<`, `>`, `&` and the two
 /// line separators JavaScript treats as line ends are written as escapes.
-pub fn script_safe(json: &str) -> String {
+#[cfg(test)]
+pub(crate) fn script_safe(json: &str) -> String {
     let mut out = String::with_capacity(json.len() + 64);
     for c in json.chars() {
         match c {

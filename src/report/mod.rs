@@ -22,9 +22,9 @@ use crate::files::{write_atomically, write_csv_atomically, FileError};
 pub use crate::outcome::AccountRow;
 pub use summary::Summary;
 
-pub const MATRIX: &str = "matrix.csv";
+pub(crate) const MATRIX: &str = "matrix.csv";
 pub const FINDINGS: &str = "findings.csv";
-pub const SUMMARY: &str = "summary.json";
+pub(crate) const SUMMARY: &str = "summary.json";
 
 /// The columns of findings.csv.
 pub const FINDINGS_HEADER: [&str; 13] = [
@@ -44,7 +44,7 @@ pub const FINDINGS_HEADER: [&str; 13] = [
 ];
 
 /// Writes rows as accounts finish, then sorts and replaces the files at the end.
-pub struct ReportWriter {
+pub(crate) struct ReportWriter {
     dir: PathBuf,
     columns: Vec<String>,
     matrix: csv::Writer<File>,
@@ -83,12 +83,8 @@ impl ReportWriter {
         })
     }
 
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// Appends one account's matrix rows and findings rows, and flushes them.
-    pub fn write_account(&mut self, row: &AccountRow) -> Result<(), FileError> {
+    pub(crate) fn write_account(&mut self, row: &AccountRow) -> Result<(), FileError> {
         for record in matrix_records(row, &self.columns) {
             self.matrix
                 .write_record(record)
@@ -118,7 +114,7 @@ impl ReportWriter {
     }
 
     /// Writes the summary as it stands (used for interrupted runs too).
-    pub fn write_summary(&self, summary: &Summary) -> Result<(), FileError> {
+    pub(crate) fn write_summary(&self, summary: &Summary) -> Result<(), FileError> {
         write_json_atomically(&self.dir.join(SUMMARY), summary)
     }
 
@@ -248,7 +244,10 @@ fn copy_range(
 }
 
 /// Writes JSON, pretty-printed, atomically.
-pub fn write_json_atomically<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), FileError> {
+pub(crate) fn write_json_atomically<T: serde::Serialize>(
+    path: &Path,
+    value: &T,
+) -> Result<(), FileError> {
     write_atomically(path, |out| {
         serde_json::to_writer_pretty(&mut *out, value)?;
         out.write_all(b"\n")

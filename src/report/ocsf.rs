@@ -17,11 +17,11 @@ use crate::verdict::{Reason, Status};
 
 pub const OCSF: &str = "findings.ocsf.jsonl";
 /// The OCSF schema version the findings follow.
-pub const OCSF_VERSION: &str = "1.8.0";
+pub(crate) const OCSF_VERSION: &str = "1.8.0";
 /// Where the CIS benchmark is published.
-pub const CIS_URL: &str = "https://www.cisecurity.org/benchmark/amazon_web_services";
+pub(crate) const CIS_URL: &str = "https://www.cisecurity.org/benchmark/amazon_web_services";
 /// The side file of what every finding of a control shares.
-pub const OCSF_CONTROLS: &str = "controls.ocsf.json";
+pub(crate) const OCSF_CONTROLS: &str = "controls.ocsf.json";
 /// The finding type of every finding (the Security Hub finding-type taxonomy).
 const FINDING_TYPE: &str =
     "Software and Configuration Checks/Industry and Regulatory Standards/CIS AWS Foundations Benchmark";
@@ -90,7 +90,7 @@ pub struct RunContext<'a> {
 }
 
 /// The stable id of a cell's finding.
-pub fn finding_uid(c: &CellRecord) -> String {
+pub(crate) fn finding_uid(c: &CellRecord) -> String {
     format!("orgsweep:{}:{}:{}", c.account_id, c.region, c.control)
 }
 
@@ -312,7 +312,7 @@ fn status_detail(c: &CellRecord, status: Status) -> &str {
 
 /// The Security Hub documentation of a control (`CloudWatch.6` → its anchor on the page of
 /// the CloudWatch controls), where AWS states the reference pattern.
-pub fn security_hub_url(id: &str) -> Option<String> {
+pub(crate) fn security_hub_url(id: &str) -> Option<String> {
     let n = id.strip_prefix("CloudWatch.")?;
     Some(format!(
         "https://docs.aws.amazon.com/securityhub/latest/userguide/cloudwatch-controls.html#cloudwatch-{n}"
@@ -322,7 +322,7 @@ pub fn security_hub_url(id: &str) -> Option<String> {
 /// `controls.ocsf.json`: what every finding of a control shares, written once per run beside
 /// findings.ocsf.jsonl — per control its title, numbers, description with the reference
 /// pattern and documentation URLs; per reason code its meaning and fix.
-pub fn controls_reference(controls: &[&Control], benchmark: controls::Benchmark) -> Value {
+pub(crate) fn controls_reference(controls: &[&Control], benchmark: controls::Benchmark) -> Value {
     let per_control: serde_json::Map<String, Value> = controls
         .iter()
         .map(|k| {

@@ -18,7 +18,7 @@ pub struct WorstAccounts {
 const SHOWN: usize = 5;
 
 impl WorstAccounts {
-    pub fn add(&mut self, row: &AccountRow) {
+    pub(crate) fn add(&mut self, row: &AccountRow) {
         let bad: Vec<_> = row
             .verdicts()
             .filter(|v| matches!(v.status, Status::Fail | Status::Error))

@@ -80,7 +80,7 @@ pub struct ExceptionEntry {
 
 impl ExceptionEntry {
     /// Expired, or expires within 30 days: warned about.
-    pub fn needs_attention(&self) -> bool {
+    pub(crate) fn needs_attention(&self) -> bool {
         self.days_left <= crate::exceptions::WARN_DAYS
     }
 }
@@ -154,12 +154,12 @@ impl Summary {
     }
 
     /// Adds the SKIPPED row of an account the user excluded.
-    pub fn count_excluded(&mut self, row: &super::AccountRow) {
+    pub(crate) fn count_excluded(&mut self, row: &super::AccountRow) {
         self.count_cells(row);
     }
 
     /// The accounts not checked when the run ends: those selected but never reached.
-    pub fn close_accounts(&mut self) {
+    pub(crate) fn close_accounts(&mut self) {
         let a = &mut self.accounts;
         let to_check = a.selected.saturating_sub(a.not_checked.excluded);
         a.not_checked.interrupted = to_check.saturating_sub(a.checked);
@@ -188,7 +188,7 @@ impl Summary {
     }
 
     /// Records the API-call tally.
-    pub fn set_calls(&mut self, calls: BTreeMap<String, OpCount>) {
+    pub(crate) fn set_calls(&mut self, calls: BTreeMap<String, OpCount>) {
         self.total_calls = calls.values().map(|c| c.calls).sum();
         self.retries = calls
             .values()

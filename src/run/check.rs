@@ -20,7 +20,7 @@ use super::{Excepting, RunError, Stop};
 use crate::judge::RootCauseTally;
 
 /// Where a check's reports go and what they are derived with.
-pub struct Outputs<'a> {
+pub(crate) struct Outputs<'a> {
     pub dir: &'a Path,
     /// The run `--compare` named, already read.
     pub earlier: Option<Earlier>,
@@ -66,7 +66,7 @@ pub async fn run(
 
 /// Reads the run `--compare` names: `latest` is the newest complete run under `reports/` other
 /// than `dir`.
-pub fn earlier_run(compare: Option<&Path>, dir: &Path) -> Result<Option<Earlier>, RunError> {
+pub(crate) fn earlier_run(compare: Option<&Path>, dir: &Path) -> Result<Option<Earlier>, RunError> {
     let Some(arg) = compare else {
         return Ok(None);
     };
@@ -105,7 +105,7 @@ fn account_counts(
 /// Sweeps `check`, writes `excluded` as SKIPPED rows, and writes the reports into `dir`. An
 /// output directory that cannot be made stops the run before anything is swept; a write that
 /// fails later leaves an incomplete report.
-pub async fn sweep_to_files(
+pub(crate) async fn sweep_to_files(
     session: &Session,
     check: &[OrgAccount],
     excluded: &[OrgAccount],

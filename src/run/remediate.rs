@@ -33,7 +33,7 @@ pub struct Planned {
 }
 
 /// Loads `--plan FILE` and refuses it unless it is this organization's and recent enough.
-pub fn load_plan(session: &Session, path: &Path) -> Result<Planned, RunError> {
+pub(crate) fn load_plan(session: &Session, path: &Path) -> Result<Planned, RunError> {
     let organization_id = Some(session.organization.id.as_str()).filter(|id| !id.is_empty());
     let plan = plan_file::load(path).map_err(|e| RunError::Usage(e.to_string()))?;
     plan_file::check_applicable(
@@ -102,7 +102,7 @@ pub async fn plan(
 }
 
 /// Skeleton from the verdicts, then each target's current state and actions (concurrently).
-pub async fn build_plan(session: &Session, rows: &[AccountRow], cfg: &PlanConfig) -> Plan {
+pub(crate) async fn build_plan(session: &Session, rows: &[AccountRow], cfg: &PlanConfig) -> Plan {
     let partition = session.caller.partition.clone();
     let cells: Vec<AccountCells<'_>> = rows
         .iter()
@@ -268,7 +268,7 @@ async fn apply_until_stopped(
 }
 
 /// Re-checks the accounts the plan touched, writing the reports into `dir` (a `check` run).
-pub async fn recheck(
+pub(crate) async fn recheck(
     session: &Session,
     plan: &Plan,
     dir: &Path,

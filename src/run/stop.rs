@@ -35,7 +35,7 @@ impl StopSender {
 
 impl Stop {
     /// A pair: requests sent on the sender reach every clone of the `Stop`.
-    pub fn channel() -> (StopSender, Stop) {
+    pub(crate) fn channel() -> (StopSender, Stop) {
         let (tx, rx) = watch::channel((0, None));
         (StopSender { tx }, Stop { rx })
     }

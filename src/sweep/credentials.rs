@@ -116,7 +116,7 @@ impl ProvideCredentials for AssumedRole {
 /// one set of credentials (and one `AssumeRole`). The caller's own account uses the caller's
 /// credentials.
 #[derive(Debug)]
-pub struct Roles {
+pub(crate) struct Roles {
     sts: aws_sdk_sts::Client,
     base: aws_config::SdkConfig,
     caller_account: String,
@@ -162,7 +162,10 @@ impl Roles {
 
     /// The SDK config for an account: the caller's own for the account it is in, the assumed
     /// role otherwise (assumed now, so a role that cannot be assumed is reported as such).
-    pub async fn config_for(&self, account_id: &str) -> Result<aws_config::SdkConfig, CallFailure> {
+    pub(crate) async fn config_for(
+        &self,
+        account_id: &str,
+    ) -> Result<aws_config::SdkConfig, CallFailure> {
         if account_id == self.caller_account {
             return Ok(self.base.clone());
         }

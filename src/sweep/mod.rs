@@ -29,7 +29,7 @@ use credentials::RoleSpec;
 use start::{StartError, StartStep};
 
 /// The endpoint the SDK was pointed at (`AWS_ENDPOINT_URL`), if any.
-pub fn endpoint_of(config: &SdkConfig) -> Option<String> {
+pub(crate) fn endpoint_of(config: &SdkConfig) -> Option<String> {
     config.endpoint_url().map(str::to_string)
 }
 
@@ -96,7 +96,7 @@ pub struct Selected {
 }
 
 /// The SDK's retry and backoff, from `[sweep]`; the timeouts stay at their defaults.
-pub fn sdk_settings(config: &Config) -> SdkSettings {
+pub(crate) fn sdk_settings(config: &Config) -> SdkSettings {
     let sweep = &config.sweep;
     SdkSettings {
         max_attempts: sweep.max_attempts,
@@ -223,7 +223,7 @@ impl Session {
 
     /// What the judge is told besides the facts: the configuration's limits, and the
     /// organization (policies grant on it).
-    pub fn judge_settings(&self) -> judge::JudgeSettings {
+    pub(crate) fn judge_settings(&self) -> judge::JudgeSettings {
         let sweep = &self.config.sweep;
         judge::JudgeSettings {
             logs_delivery_max_age_secs: sweep.logs_delivery_max_age_hours as i64 * 3600,
@@ -238,18 +238,23 @@ impl Session {
 
     /// The SDK config for an account: the caller's own for the account it is in, an assumed
     /// role otherwise.
-    pub async fn config_for(&self, account_id: &str) -> Result<SdkConfig, CallFailure> {
+    pub(crate) async fn config_for(&self, account_id: &str) -> Result<SdkConfig, CallFailure> {
         self.roles.config_for(account_id).await
     }
 
     /// Clients for an account, counting into their own tally (merged into the session's later).
-    pub async fn clients_for(&self, account_id: &str) -> Result<AccountClients, CallFailure> {
+    pub(crate) async fn clients_for(
+        &self,
+        account_id: &str,
+    ) -> Result<AccountClients, CallFailure> {
         let config = self.config_for(account_id).await?;
         Ok(AccountClients::new(account_id, config, CallCounter::new()))
     }
 
     /// Collects the management account and evaluates the organization chains.
-    pub async fn management_facts(&self) -> Result<(AccountFacts, Vec<OrgChain>), CallFailure> {
+    pub(crate) async fn management_facts(
+        &self,
+    ) -> Result<(AccountFacts, Vec<OrgChain>), CallFailure> {
         let clients = self.clients_for(self.management_account_id()).await?;
         let plan = CollectPlan {
             columns: self.columns.clone(),
@@ -267,7 +272,7 @@ impl Session {
 
     /// Checks one account: facts (re-using the management account's), then verdicts. Bounded by
     /// the per-account timeout; failures stay inside the account's cells.
-    pub async fn check_account(
+    pub(crate) async fn check_account(
         &self,
         account: &OrgAccount,
         management: Option<&AccountFacts>,
@@ -343,7 +348,7 @@ impl Session {
     }
 
     /// The row of an account the user excluded.
-    pub fn excluded_row(&self, account: &OrgAccount) -> AccountRow {
+    pub(crate) fn excluded_row(&self, account: &OrgAccount) -> AccountRow {
         row(
             account,
             self.every_cell(|| {
@@ -357,7 +362,7 @@ impl Session {
     }
 
     /// Checks the selected accounts concurrently, calling `done` as each finishes.
-    pub async fn check_all(
+    pub(crate) async fn check_all(
         &self,
         accounts: &[OrgAccount],
         done: impl FnMut(&OrgAccount, Option<AccountFacts>, AccountRow),
@@ -368,7 +373,7 @@ impl Session {
 
     /// Collects the management account and judges the organization chains: what every
     /// member's check starts from.
-    pub async fn prepare(&self) -> Prepared {
+    pub(crate) async fn prepare(&self) -> Prepared {
         match self.management_facts().await {
             Ok((facts, chains)) => Prepared {
                 management: Some(facts),
@@ -385,7 +390,7 @@ impl Session {
 
     /// Checks the selected accounts concurrently from `prepared`, calling `done` as each
     /// finishes.
-    pub async fn check_prepared(
+    pub(crate) async fn check_prepared(
         &self,
         prepared: &Prepared,
         accounts: &[OrgAccount],
@@ -408,7 +413,7 @@ impl Session {
 
 /// What every member's check starts from: the management account's facts and the
 /// organization chains judged from them.
-pub struct Prepared {
+pub(crate) struct Prepared {
     management: Option<AccountFacts>,
     pub org: Vec<OrgChain>,
 }
@@ -441,7 +446,7 @@ fn row(account: &OrgAccount, controls: Vec<ControlCells>) -> AccountRow {
 }
 
 /// Default report directory: `reports/<UTC timestamp>/`.
-pub fn default_output_dir() -> std::path::PathBuf {
+pub(crate) fn default_output_dir() -> std::path::PathBuf {
     let now = time::OffsetDateTime::now_utc();
     let stamp = now
         .format(&time::macros::format_description!(
@@ -452,7 +457,7 @@ pub fn default_output_dir() -> std::path::PathBuf {
 }
 
 /// RFC 3339 time for summaries.
-pub fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()

@@ -98,7 +98,7 @@ impl StartFailure {
     }
 
     /// What to do about it.
-    pub fn todo(self) -> &'static str {
+    pub(crate) fn todo(self) -> &'static str {
         match self {
             StartFailure::ConnectionRefused | StartFailure::Dns | StartFailure::Tls => {
                 "check AWS_ENDPOINT_URL (unset it for AWS itself) and AWS_REGION, and that the endpoint is up"
