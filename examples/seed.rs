@@ -19,16 +19,13 @@
 //! The endpoint may also come from `AWS_ENDPOINT_URL`. The emulator should be fresh (the
 //! organization is created here).
 
-#[path = "../tests/support/mod.rs"]
-mod support;
-
 use std::time::Instant;
 
 use futures::stream::{self, StreamExt};
 
-use support::family::{seed_controls, seed_family, FamilySpec, LinkBreak};
-use support::seed::{self, NewAccount, Selectors};
-use support::{seed_chain, Break, ChainSpec, Emulator};
+use testkit::family::{seed_controls, seed_family, FamilySpec, LinkBreak};
+use testkit::seed::{self, NewAccount, Selectors};
+use testkit::{seed_chain, Break, ChainSpec, Emulator};
 
 /// The home region of every demo chain (where console sign-ins are recorded).
 const HOME: &str = "us-east-1";

@@ -9,10 +9,10 @@ use futures::future::join_all;
 use orgsweep::controls::{self, Benchmark};
 
 use crate::check_scenarios::{check, parse_findings, Finding};
-use crate::support::family::{seed_family, FamilySpec, LinkBreak};
-use crate::support::seed::{self, FilterSpec, NewAccount};
-use crate::support::{Emulator, Moto};
 use crate::{explain, orgsweep, text};
+use testkit::family::{seed_family, FamilySpec, LinkBreak};
+use testkit::seed::{self, FilterSpec, NewAccount};
+use testkit::{Emulator, Moto};
 
 const HOME: &str = "us-east-1";
 const SG: &str = "security-group-changes";
@@ -150,7 +150,7 @@ async fn a_v4_security_group_filter_passes_under_v4_and_is_too_narrow_under_v7()
 
 /// The security-group filters of a log group, as (name, pattern, metric name).
 async fn sg_filters(
-    account: &crate::support::seed::Account,
+    account: &testkit::seed::Account,
     group: &str,
 ) -> Vec<(String, String, String)> {
     let out = account

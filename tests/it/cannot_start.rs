@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use crate::support::Emulator;
 use crate::{explain, text};
+use testkit::Emulator;
 
 fn check_against(endpoint: &str) -> (std::process::Output, Duration, tempfile::TempDir) {
     let config = tempfile::NamedTempFile::new().unwrap();

@@ -4,8 +4,8 @@
 use std::io::Write;
 
 use crate::orgsweep as orgsweep_in;
-use crate::support::seed::{self, NewAccount};
-use crate::support::{Emulator, Moto};
+use testkit::seed::{self, NewAccount};
+use testkit::{Emulator, Moto};
 
 fn config_file(text: &str) -> tempfile::NamedTempFile {
     let mut file = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();

@@ -10,10 +10,10 @@ use std::collections::BTreeMap;
 use futures::future::join_all;
 
 use crate::check_scenarios::{check, CheckRun, Finding};
-use crate::support::family::{seed_family, FamilySpec, LinkBreak};
-use crate::support::seed::{self, NewAccount};
-use crate::support::{Emulator, Moto, MANAGEMENT_ACCOUNT_ID};
 use crate::{control_count, explain, orgsweep, text};
+use testkit::family::{seed_family, FamilySpec, LinkBreak};
+use testkit::seed::{self, NewAccount};
+use testkit::{Emulator, Moto, MANAGEMENT_ACCOUNT_ID};
 
 const HOME: &str = "us-east-1";
 const OTHER: &str = "eu-west-1";

@@ -45,11 +45,9 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 
-use crate::support::fault_proxy::{FaultProxy, Rule};
-use crate::support::seed::{self, NewAccount};
-use crate::support::{
-    seed_chain, Break, ChainSpec, Emulator, Moto, TopicKey, MANAGEMENT_ACCOUNT_ID,
-};
+use testkit::fault_proxy::{FaultProxy, Rule};
+use testkit::seed::{self, NewAccount};
+use testkit::{seed_chain, Break, ChainSpec, Emulator, Moto, TopicKey, MANAGEMENT_ACCOUNT_ID};
 
 const REGIONS: &str = "us-east-1,eu-west-1";
 const ROLE: &str = "OrgSweepRole";
@@ -127,7 +125,7 @@ fn for_moto(policy: &Value) -> Value {
 /// `POST /moto-api/reset-auth` with `body` (`0`: auth on now; `inf`: auth off).
 async fn reset_auth(em: &Emulator, body: &str) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let authority = crate::support::http::authority(em.endpoint()).to_string();
+    let authority = testkit::http::authority(em.endpoint()).to_string();
     let mut stream = tokio::net::TcpStream::connect(&authority).await.unwrap();
     let request = format!(
         "POST /moto-api/reset-auth HTTP/1.1\r\nHost: {authority}\r\nContent-Length: {}\r\n\

@@ -43,7 +43,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
-use super::moto::MANAGEMENT_ACCOUNT_ID;
+use crate::moto::MANAGEMENT_ACCOUNT_ID;
 
 /// What a matching rule does.
 #[derive(Debug, Clone, PartialEq)]
@@ -259,7 +259,7 @@ impl FaultProxy {
             .expect("cannot bind the fault proxy");
         let addr = listener.local_addr().expect("no proxy address");
         let state = Arc::new(Mutex::new(State {
-            upstream: super::http::authority(upstream).to_string(),
+            upstream: crate::http::authority(upstream).to_string(),
             used: vec![0; rules.len()],
             rules,
             rng: XorShift::new(seed),
@@ -290,8 +290,8 @@ impl FaultProxy {
 
     /// An emulator handle whose endpoint is the proxy (its `command` makes the binary talk
     /// through the proxy).
-    pub fn emulator(&self) -> super::moto::Emulator {
-        super::moto::Emulator::new(self.endpoint())
+    pub fn emulator(&self) -> crate::moto::Emulator {
+        crate::moto::Emulator::new(self.endpoint())
     }
 
     /// Replaces the rules (and their budgets).

@@ -9,8 +9,8 @@
 //! let by_code = seed_chain(&em, &acct, &Break::NoAlarm.apply(ChainSpec::compliant("us-east-1"))).await;
 //! ```
 
-use super::moto::Emulator;
-use super::seed::{Account, AlarmSpec, FilterSpec, Selectors, TrailSpec};
+use crate::moto::Emulator;
+use crate::seed::{Account, AlarmSpec, FilterSpec, Selectors, TrailSpec};
 
 /// The reference pattern for failed console sign-ins, as the controls table (default
 /// benchmark) writes it: what remediation creates.

@@ -10,8 +10,8 @@
 
 use orgsweep::controls::{self, Control};
 
-use super::moto::Emulator;
-use super::seed::{Account, AlarmSpec, FilterSpec, Selectors, TrailSpec};
+use crate::moto::Emulator;
+use crate::seed::{Account, AlarmSpec, FilterSpec, Selectors, TrailSpec};
 
 /// How one control's chain is broken.
 #[derive(Debug, Clone, PartialEq)]

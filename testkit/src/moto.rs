@@ -19,7 +19,7 @@
 //! - Startup takes about 1–2 s; `POST /moto-api/reset` wipes every account's state.
 
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -30,7 +30,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
 
-use super::http;
+use crate::http;
 
 /// The account moto treats unsigned requests and unknown keys as; the management account of a
 /// seeded organization.
@@ -51,7 +51,11 @@ pub const MEMBER_ROLE: &str = "OrganizationAccountAccessRole";
 pub fn moto_server_path() -> PathBuf {
     let path = match std::env::var_os("ORGSWEEP_MOTO_SERVER") {
         Some(p) if !p.is_empty() => PathBuf::from(p),
-        _ => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/moto_server"),
+        // The kit is one directory below the repository root, which holds the venv.
+        _ => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("the kit is inside the repository")
+            .join(".venv/bin/moto_server"),
     };
     if !path.is_file() {
         panic!(
@@ -247,18 +251,18 @@ impl Emulator {
 
     /// A seeding handle on one account: the management account uses the `testing` keys, any
     /// other account an assumed role.
-    pub async fn account(&self, account_id: &str) -> super::seed::Account {
+    pub async fn account(&self, account_id: &str) -> crate::seed::Account {
         let config = if account_id == MANAGEMENT_ACCOUNT_ID {
             self.config(DEFAULT_REGION)
         } else {
             self.config_for_account(account_id, DEFAULT_REGION).await
         };
-        super::seed::Account::new(account_id, config)
+        crate::seed::Account::new(account_id, config)
     }
 
     /// The management account's seeding handle.
-    pub fn management(&self) -> super::seed::Account {
-        super::seed::Account::new(MANAGEMENT_ACCOUNT_ID, self.config(DEFAULT_REGION))
+    pub fn management(&self) -> crate::seed::Account {
+        crate::seed::Account::new(MANAGEMENT_ACCOUNT_ID, self.config(DEFAULT_REGION))
     }
 
     /// Wipes all state (`POST /moto-api/reset`).
