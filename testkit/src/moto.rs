@@ -125,7 +125,7 @@ impl Moto {
                     break;
                 }
                 if matches!(
-                    http::blocking_request(&endpoint, "GET", "/moto-api/"),
+                    http::request(&endpoint, "GET", "/moto-api/", None, Duration::from_secs(5)),
                     Ok((200, _))
                 ) {
                     // Our child must be the one answering: if it lost the port, it exits.
@@ -267,7 +267,7 @@ impl Emulator {
 
     /// Wipes all state (`POST /moto-api/reset`).
     pub async fn reset(&self) {
-        let (status, body) = http::request(&self.endpoint, "POST", "/moto-api/reset")
+        let (status, body) = http::request_async(&self.endpoint, "POST", "/moto-api/reset", None)
             .await
             .expect("POST /moto-api/reset");
         assert_eq!(status, 200, "reset failed: {body}");
@@ -278,7 +278,7 @@ impl Emulator {
     /// bucket names up across accounts, as S3's global namespace does). Bucket names are
     /// global: two accounts cannot both create `x`.
     pub async fn put_bucket(&self, name: &str) {
-        let (status, body) = http::request(&self.endpoint, "PUT", &format!("/{name}"))
+        let (status, body) = http::request_async(&self.endpoint, "PUT", &format!("/{name}"), None)
             .await
             .unwrap_or_else(|e| panic!("PUT bucket {name}: {e}"));
         assert_eq!(status, 200, "PUT bucket {name} failed: {body}");
