@@ -12,6 +12,7 @@ pub mod fault_proxy;
 pub mod http;
 pub mod landing_zone;
 pub mod moto;
+pub mod port;
 pub mod seed;
 pub mod webdriver;
 

@@ -18,10 +18,8 @@
 //!   was deleted with `iam:DeleteRole`), and returns keys that act as `<acct>`.
 //! - Startup takes about 1–2 s; `POST /moto-api/reset` wipes every account's state.
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use aws_config::retry::RetryConfig;
@@ -30,7 +28,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
 
-use crate::http;
+use crate::{http, port};
 
 /// The account moto treats unsigned requests and unknown keys as; the management account of a
 /// seeded organization.
@@ -68,24 +66,6 @@ pub fn moto_server_path() -> PathBuf {
     path
 }
 
-/// Ports handed out in this process, so two tests never race for the same one.
-fn claimed_ports() -> &'static Mutex<HashSet<u16>> {
-    static PORTS: OnceLock<Mutex<HashSet<u16>>> = OnceLock::new();
-    PORTS.get_or_init(Mutex::default)
-}
-
-fn free_port() -> u16 {
-    loop {
-        let listener =
-            std::net::TcpListener::bind("127.0.0.1:0").expect("cannot bind a loopback port");
-        let port = listener.local_addr().expect("no local address").port();
-        drop(listener);
-        if claimed_ports().lock().unwrap().insert(port) {
-            return port;
-        }
-    }
-}
-
 /// A running private moto server; killed on drop.
 pub struct Moto {
     child: Child,
@@ -101,7 +81,7 @@ impl Moto {
         let program = moto_server_path();
         let mut last_log = String::new();
         for _attempt in 0..5 {
-            let port = free_port();
+            let port = port::free_port();
             let log = std::env::temp_dir()
                 .join(format!("orgsweep-moto-{}-{port}.log", std::process::id()));
             let log_file = std::fs::File::create(&log).expect("cannot create the moto log file");

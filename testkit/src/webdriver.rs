@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::http;
+use crate::{http, port};
 
 const MISSING: &str = "chromium and chromedriver are needed for the report test: apt-get install chromium chromium-driver (scripts/test installs them)";
 
@@ -114,10 +114,7 @@ impl Browser {
         };
         let mut last = String::new();
         for _attempt in 0..5 {
-            let port = {
-                let l = std::net::TcpListener::bind("127.0.0.1:0").expect("cannot bind a port");
-                l.local_addr().expect("no local address").port()
-            };
+            let port = port::free_port();
             let log = std::env::temp_dir().join(format!(
                 "orgsweep-chromedriver-{}-{port}.log",
                 std::process::id()
