@@ -6,6 +6,7 @@
 //! A crate of its own, a dev-dependency of orgsweep, so that tests and examples use it as a
 //! library rather than compiling its files into each of them by path.
 
+pub mod breaks;
 pub mod chain;
 pub mod family;
 pub mod fault_proxy;
@@ -16,7 +17,8 @@ pub mod port;
 pub mod seed;
 pub mod webdriver;
 
+pub use breaks::Break;
 pub use chain::cis_pattern;
-pub use chain::{seed_chain, Break, ChainResources, ChainSpec, TopicKey};
+pub use chain::{seed_chain, ChainResources, ChainSpec, TopicKey};
 pub use moto::{Emulator, Moto, MANAGEMENT_ACCOUNT_ID};
 pub use seed::{Account, NewAccount, OrgSeed, Selectors};

@@ -222,8 +222,8 @@ pub async fn create_accounts(em: &Emulator, root_id: &str, accounts: &[NewAccoun
 pub async fn org_with_chains(
     em: &Emulator,
     region: &str,
-    members: &[(&str, crate::chain::Break)],
-) -> (OrgSeed, Vec<(String, crate::chain::Break)>) {
+    members: &[(&str, crate::Break)],
+) -> (OrgSeed, Vec<(String, crate::Break)>) {
     let org = create_organization(em).await;
     let new: Vec<NewAccount> = members
         .iter()
@@ -231,7 +231,7 @@ pub async fn org_with_chains(
         .map(|(i, (name, _))| NewAccount::new(*name, format!("member{i}@example.com")))
         .collect();
     let ids = create_accounts(em, &org.root_id, &new).await;
-    let seeded: Vec<(String, crate::chain::Break)> = ids
+    let seeded: Vec<(String, crate::Break)> = ids
         .into_iter()
         .zip(members.iter().map(|(_, b)| *b))
         .collect();
