@@ -6,11 +6,8 @@
 //! NAME is an account name of the emulator's organization. Prints `AWS_ENDPOINT_URL=…` for the
 //! proxy, then serves until it is killed.
 
-#[path = "../tests/support/mod.rs"]
-mod support;
-
-use support::fault_proxy::{FaultProxy, Rule};
-use support::Emulator;
+use testkit::fault_proxy::{FaultProxy, Rule};
+use testkit::Emulator;
 
 #[tokio::main]
 async fn main() {

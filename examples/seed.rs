@@ -19,16 +19,13 @@
 //! The endpoint may also come from `AWS_ENDPOINT_URL`. The emulator should be fresh (the
 //! organization is created here).
 
-#[path = "../tests/support/mod.rs"]
-mod support;
-
 use std::time::Instant;
 
 use futures::stream::{self, StreamExt};
 
-use support::family::{seed_controls, seed_family, FamilySpec, LinkBreak};
-use support::seed::{self, NewAccount, Selectors};
-use support::{seed_chain, Break, ChainSpec, Emulator};
+use testkit::family::{seed_controls, seed_family, FamilySpec};
+use testkit::seed::{self, NewAccount, Selectors};
+use testkit::{seed_chain, Break, ChainSpec, Emulator};
 
 /// The home region of every demo chain (where console sign-ins are recorded).
 const HOME: &str = "us-east-1";
@@ -426,17 +423,17 @@ fn reaches_filters(b: Break) -> bool {
 
 /// The other fourteen controls of demo account `i`, in mixed states: all complete; one broken
 /// at a link; a subset; two broken; none at all.
-fn others_of(i: usize) -> Vec<(String, LinkBreak)> {
+fn others_of(i: usize) -> Vec<(String, Break)> {
     let others: Vec<String> = orgsweep::controls::table()
         .iter()
         .map(|c| c.id.clone())
         .filter(|id| id != orgsweep::controls::DEFAULT_CONTROL)
         .collect();
-    let complete = |ids: &[String]| -> Vec<(String, LinkBreak)> {
-        ids.iter().map(|id| (id.clone(), LinkBreak::None)).collect()
+    let complete = |ids: &[String]| -> Vec<(String, Break)> {
+        ids.iter().map(|id| (id.clone(), Break::None)).collect()
     };
     let mut out = complete(&others);
-    let rot = |k: usize| LinkBreak::ROTATION[k % LinkBreak::ROTATION.len()].clone();
+    let rot = |k: usize| Break::ROTATION[k % Break::ROTATION.len()];
     match i % 5 {
         0 => {}
         1 => out[i % others.len()].1 = rot(i),
@@ -450,13 +447,13 @@ fn others_of(i: usize) -> Vec<(String, LinkBreak)> {
     out
 }
 
-fn others_words(others: &[(String, LinkBreak)]) -> String {
+fn others_words(others: &[(String, Break)]) -> String {
     if others.is_empty() {
         return "the other 14 have no filter (NO_METRIC_FILTER)".into();
     }
     let broken: Vec<String> = others
         .iter()
-        .filter(|(_, b)| *b != LinkBreak::None)
+        .filter(|(_, b)| *b != Break::None)
         .map(|(id, b)| format!("{id} {}", b.verdict().1))
         .collect();
     let missing = 14 - others.len();

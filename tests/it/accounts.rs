@@ -6,8 +6,8 @@ use std::process::Output;
 use std::time::Instant;
 
 use crate::orgsweep;
-use crate::support::seed::{self, NewAccount};
-use crate::support::{Emulator, Moto};
+use testkit::seed::{self, NewAccount};
+use testkit::{Emulator, Moto};
 
 fn stdout(out: &Output) -> String {
     String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")

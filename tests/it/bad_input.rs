@@ -1,9 +1,9 @@
 //! Bad input on the command line gets a clear error naming the flag or file and exit code 2,
 //! before anything is swept.
 
-use crate::support::seed;
-use crate::support::{Emulator, Moto};
 use crate::{orgsweep, text};
+use testkit::seed;
+use testkit::{Emulator, Moto};
 
 #[test]
 fn malformed_account_ids_and_region_names_are_refused_by_the_flags() {

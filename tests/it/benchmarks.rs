@@ -9,20 +9,20 @@ use futures::future::join_all;
 use orgsweep::controls::{self, Benchmark};
 
 use crate::check_scenarios::{check, parse_findings, Finding};
-use crate::support::family::{seed_family, FamilySpec, LinkBreak};
-use crate::support::seed::{self, FilterSpec, NewAccount};
-use crate::support::{Emulator, Moto};
 use crate::{explain, orgsweep, text};
+use testkit::family::{seed_family, FamilySpec};
+use testkit::seed::{self, FilterSpec, NewAccount};
+use testkit::Break;
+use testkit::{Emulator, Moto};
 
 const HOME: &str = "us-east-1";
 const SG: &str = "security-group-changes";
 
-fn sg_text(benchmark: &str) -> String {
-    controls::get_in(Benchmark::parse(benchmark).unwrap(), SG)
+fn sg_text(benchmark: &str) -> &'static String {
+    &controls::get_in(Benchmark::parse(benchmark).unwrap(), SG)
         .unwrap()
         .reference
         .texts[0]
-        .clone()
 }
 
 async fn org_with_members(em: &Emulator, names: &[&str]) -> Vec<String> {
@@ -54,7 +54,7 @@ async fn a_v4_security_group_filter_passes_under_v4_and_is_too_narrow_under_v7()
     seed_family(
         &moto,
         &account,
-        &FamilySpec::complete(HOME).set(SG, LinkBreak::Spelled(v4)),
+        &FamilySpec::complete(HOME).set(SG, Break::Spelled(v4)),
     )
     .await;
     let base = ["--regions", HOME, "--accounts", members[0].as_str()];
@@ -150,7 +150,7 @@ async fn a_v4_security_group_filter_passes_under_v4_and_is_too_narrow_under_v7()
 
 /// The security-group filters of a log group, as (name, pattern, metric name).
 async fn sg_filters(
-    account: &crate::support::seed::Account,
+    account: &testkit::seed::Account,
     group: &str,
 ) -> Vec<(String, String, String)> {
     let out = account
@@ -268,7 +268,7 @@ async fn remediation_updates_orgsweeps_older_filter_in_place_and_only_that() {
     let ours = sg_filters(&accounts[0], &group).await;
     assert!(
         ours.iter()
-            .any(|(n, p, m)| n == &format!("orgsweep-{SG}") && p == &v7 && m == &metric),
+            .any(|(n, p, m)| n == &format!("orgsweep-{SG}") && p == v7 && m == &metric),
         "{ours:?}"
     );
     // The hand-made one is untouched, and nothing else was put there.

@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use crate::support::Emulator;
 use crate::{explain, text};
+use testkit::Emulator;
 
 fn check_against(endpoint: &str) -> (std::process::Output, Duration, tempfile::TempDir) {
     let config = tempfile::NamedTempFile::new().unwrap();
@@ -45,9 +45,7 @@ fn assert_cannot_start(endpoint: &str, kind: &str) {
 
 #[test]
 fn a_closed_port_is_a_refused_connection() {
-    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let endpoint = format!("http://{}", dead.local_addr().unwrap());
-    drop(dead);
+    let endpoint = format!("http://127.0.0.1:{}", testkit::port::free_port());
     assert_cannot_start(&endpoint, "connection was refused");
 }
 

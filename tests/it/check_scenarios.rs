@@ -24,9 +24,9 @@ use aws_sdk_cloudwatch::types::{ComparisonOperator, Metric, MetricDataQuery, Met
 use futures::future::join_all;
 
 use crate::orgsweep;
-use crate::support::chain::{BROADER_PATTERN, CIS_PATTERN_REORDERED, NARROW_PATTERN, OR_PATTERN};
-use crate::support::seed::{self, Account, NewAccount, Selectors};
-use crate::support::{seed_chain, ChainResources, ChainSpec, Emulator, Moto};
+use testkit::chain::{BROADER_PATTERN, CIS_PATTERN_REORDERED, NARROW_PATTERN, OR_PATTERN};
+use testkit::seed::{self, Account, NewAccount, Selectors};
+use testkit::{seed_chain, ChainResources, ChainSpec, Emulator, Moto};
 
 /// The chains' home region.
 pub const HOME: &str = "us-east-1";
@@ -735,7 +735,7 @@ async fn complete_organization_trail_covers_every_account_without_member_trail_c
 }
 
 fn seed_management_id() -> &'static str {
-    crate::support::MANAGEMENT_ACCOUNT_ID
+    testkit::MANAGEMENT_ACCOUNT_ID
 }
 
 /// A broken organization chain is one more candidate for every account: each account gets

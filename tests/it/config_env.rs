@@ -4,8 +4,8 @@
 use std::io::Write;
 
 use crate::orgsweep as orgsweep_in;
-use crate::support::seed::{self, NewAccount};
-use crate::support::{Emulator, Moto};
+use testkit::seed::{self, NewAccount};
+use testkit::{Emulator, Moto};
 
 fn config_file(text: &str) -> tempfile::NamedTempFile {
     let mut file = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
@@ -101,9 +101,7 @@ async fn aws_endpoint_url_decides_where_calls_go() {
 
     // A dead endpoint (a port nobody listens on): the sweep cannot start, exit 4, with a
     // message that names the endpoint and the kind of failure.
-    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let dead_endpoint = format!("http://{}", dead.local_addr().unwrap());
-    drop(dead);
+    let dead_endpoint = format!("http://127.0.0.1:{}", testkit::port::free_port());
     let out = Emulator::new(&dead_endpoint)
         .command(env!("CARGO_BIN_EXE_orgsweep"))
         .args(["accounts", "--config", fast])

@@ -15,12 +15,12 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::check_scenarios::{check, Finding};
-use crate::support::family::{seed_family, FamilySpec};
-use crate::support::fault_proxy::{FaultProxy, Rule};
-use crate::support::seed::{self, NewAccount};
-use crate::support::{seed_chain, Break, ChainSpec, Moto, Selectors};
 use crate::{explain, orgsweep, read_plan};
 use orgsweep::verdict::Reason;
+use testkit::family::{seed_family, FamilySpec};
+use testkit::fault_proxy::{FaultProxy, Rule};
+use testkit::seed::{self, NewAccount};
+use testkit::{seed_chain, Break, ChainSpec, Moto, Selectors};
 
 const HOME: &str = "us-east-1";
 const REGIONS: &str = "us-east-1,eu-west-1";
@@ -285,7 +285,7 @@ async fn chains_that_cannot_deliver_get_exactly_their_reasons() {
 
 /// `remediate` (a dry run) changes none of these itself: each is a manual step with the exact
 /// commands, in the account and region that must act.
-fn remediation_prints_the_manual_steps(via: &crate::support::Emulator, ids: &[String], dir: &Path) {
+fn remediation_prints_the_manual_steps(via: &testkit::Emulator, ids: &[String], dir: &Path) {
     let id = |name: &str| ids[CASES.iter().position(|(n, _)| *n == name).unwrap()].clone();
     let cfg = dir.join("remediate.toml");
     std::fs::write(

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::support::seed::Account;
+use testkit::seed::Account;
 
 /// The names orgsweep gives what it creates (the default `[remediation]` config), and the
 /// regions the remediation suites use.

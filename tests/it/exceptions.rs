@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::check_scenarios::{parse_findings, read, Finding};
-use crate::support::seed::{self, NewAccount};
-use crate::support::{seed_chain, Break, ChainSpec, Emulator, Moto, MANAGEMENT_ACCOUNT_ID};
 use crate::{explain, orgsweep, text};
+use testkit::seed::{self, NewAccount};
+use testkit::{seed_chain, Break, ChainSpec, Emulator, Moto, MANAGEMENT_ACCOUNT_ID};
 
 const REGIONS: &str = "us-east-1,eu-west-1";
 

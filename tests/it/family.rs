@@ -10,10 +10,11 @@ use std::collections::BTreeMap;
 use futures::future::join_all;
 
 use crate::check_scenarios::{check, CheckRun, Finding};
-use crate::support::family::{seed_family, FamilySpec, LinkBreak};
-use crate::support::seed::{self, NewAccount};
-use crate::support::{Emulator, Moto, MANAGEMENT_ACCOUNT_ID};
 use crate::{control_count, explain, orgsweep, text};
+use testkit::family::{seed_family, FamilySpec};
+use testkit::seed::{self, NewAccount};
+use testkit::Break;
+use testkit::{Emulator, Moto, MANAGEMENT_ACCOUNT_ID};
 
 const HOME: &str = "us-east-1";
 const OTHER: &str = "eu-west-1";
@@ -60,7 +61,7 @@ async fn every_control_is_judged_at_every_link() {
     // complete; one complete member in Security Hub spellings; one with a subset.
     let mut specs: Vec<(String, FamilySpec)> = Vec::new();
     for (i, id) in controls.iter().enumerate() {
-        let brk = LinkBreak::ROTATION[i % LinkBreak::ROTATION.len()].clone();
+        let brk = Break::ROTATION[i % Break::ROTATION.len()];
         specs.push((
             format!("broken-{i:02}"),
             FamilySpec::complete(HOME).set(id, brk),
@@ -72,15 +73,15 @@ async fn every_control_is_judged_at_every_link() {
     let mut spelled = FamilySpec::complete(HOME);
     for (id, brk) in &mut spelled.controls {
         if let Some(c) = orgsweep::controls::get_in(hub, id) {
-            *brk = LinkBreak::Spelled(c.reference.texts[0].clone());
+            *brk = Break::Spelled(&c.reference.texts[0]);
         }
     }
     // Security Hub's CloudWatch.3 text is narrower than CIS 5.2 (it leaves out root and
     // failed sign-ins): a near miss. So is its CloudWatch.10, which lacks
     // ModifySecurityGroupRules (CIS v5.0.0 and later name it).
     for id in ["console-signin-without-mfa", "security-group-changes"] {
-        let text = orgsweep::controls::get_in(hub, id).unwrap().reference.texts[0].clone();
-        spelled = spelled.set(id, LinkBreak::Pattern(text));
+        let text = &orgsweep::controls::get_in(hub, id).unwrap().reference.texts[0];
+        spelled = spelled.set(id, Break::Pattern(text));
     }
     specs.push(("security-hub-spellings".into(), spelled));
     specs.push((
@@ -112,7 +113,7 @@ async fn every_control_is_judged_at_every_link() {
         for id in &controls {
             let expected = match spec.controls.iter().find(|(c, _)| c == id) {
                 None => ("FAIL", "NO_METRIC_FILTER"),
-                Some((_, LinkBreak::Pattern(_))) => ("FAIL", "PATTERN_TOO_NARROW"),
+                Some((_, Break::Pattern(_))) => ("FAIL", "PATTERN_TOO_NARROW"),
                 Some((_, brk)) => brk.verdict(),
             };
             for region in [HOME, OTHER] {
@@ -228,7 +229,7 @@ async fn an_organization_trail_covers_the_controls_it_completes() {
     )
     .await;
     let own = moto.account(&members[0]).await;
-    let mut spec = FamilySpec::complete(HOME).set("nacl-changes", LinkBreak::NoAlarm);
+    let mut spec = FamilySpec::complete(HOME).set("nacl-changes", Break::NoAlarm);
     spec.prefix = "own".into();
     seed_family(&moto, &own, &spec).await;
 

@@ -1,4 +1,4 @@
-//! `orgsweep check` under injected faults (tests/support/fault_proxy.rs between the binary and
+//! `orgsweep check` under injected faults (testkit/src/fault_proxy.rs between the binary and
 //! moto): throttling, 5xx and latency change nothing in the matrix; denied calls make exactly
 //! their cells ERROR with the right reason; throttling that never stops ends in THROTTLED
 //! within the configured retry budget.
@@ -13,9 +13,9 @@ use std::path::Path;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use crate::support::fault_proxy::{FaultProxy, Rule};
-use crate::support::seed;
-use crate::support::{Break, Emulator, Moto};
+use testkit::fault_proxy::{FaultProxy, Rule};
+use testkit::seed;
+use testkit::{Break, Emulator, Moto};
 
 const REGIONS: &str = "us-east-1,eu-west-1,ap-southeast-2";
 const MEMBERS: usize = 29;

@@ -9,13 +9,13 @@
 use std::collections::BTreeMap;
 
 use crate::check_scenarios::{check, CheckRun, Finding};
-use crate::support::fault_proxy::{FaultProxy, Rule};
-use crate::support::landing_zone::{
+use testkit::fault_proxy::{FaultProxy, Rule};
+use testkit::landing_zone::{
     grant_for_accounts, grant_for_organization, no_grant, seed_group_chain, seed_trail,
     AUDIT_TOPIC, CT_GROUP, CT_GROUP_STALE,
 };
-use crate::support::seed::{self, NewAccount, OrgSeed};
-use crate::support::{cis_pattern, Account, Moto};
+use testkit::seed::{self, NewAccount, OrgSeed};
+use testkit::{cis_pattern, Account, Moto};
 
 const HOME: &str = "us-east-1";
 const REGIONS: &str = "us-east-1,eu-west-1";

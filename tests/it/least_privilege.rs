@@ -45,11 +45,9 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 
-use crate::support::fault_proxy::{FaultProxy, Rule};
-use crate::support::seed::{self, NewAccount};
-use crate::support::{
-    seed_chain, Break, ChainSpec, Emulator, Moto, TopicKey, MANAGEMENT_ACCOUNT_ID,
-};
+use testkit::fault_proxy::{FaultProxy, Rule};
+use testkit::seed::{self, NewAccount};
+use testkit::{seed_chain, Break, ChainSpec, Emulator, Moto, TopicKey, MANAGEMENT_ACCOUNT_ID};
 
 const REGIONS: &str = "us-east-1,eu-west-1";
 const ROLE: &str = "OrgSweepRole";
@@ -126,18 +124,15 @@ fn for_moto(policy: &Value) -> Value {
 
 /// `POST /moto-api/reset-auth` with `body` (`0`: auth on now; `inf`: auth off).
 async fn reset_auth(em: &Emulator, body: &str) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let authority = crate::support::http::authority(em.endpoint()).to_string();
-    let mut stream = tokio::net::TcpStream::connect(&authority).await.unwrap();
-    let request = format!(
-        "POST /moto-api/reset-auth HTTP/1.1\r\nHost: {authority}\r\nContent-Length: {}\r\n\
-         Connection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut raw = String::new();
-    stream.read_to_string(&mut raw).await.unwrap();
-    assert!(raw.starts_with("HTTP/1.1 200"), "reset-auth {body}: {raw}");
+    let (status, answer) = testkit::http::request_async(
+        em.endpoint(),
+        "POST",
+        "/moto-api/reset-auth",
+        Some(("text/plain", body)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 200, "reset-auth {body}: {answer}");
 }
 
 /// An empty `DescribeAlarmHistory` answer, which moto does not implement: the proxy gives it

@@ -1,8 +1,6 @@
 //! The one integration-test binary (one binary keeps link time down): each module is a test
-//! file, all sharing `tests/support`. Tests that need moto start a private server each.
-
-#[path = "../support/mod.rs"]
-mod support;
+//! file, all sharing the test kit (`testkit/`). Tests that need moto start a private server
+//! each.
 
 mod accounts;
 mod bad_input;
@@ -27,7 +25,7 @@ mod sweep;
 
 /// Runs the orgsweep binary with `args`, talking to `em` as the management account (see
 /// `Emulator::command`: the caller's own AWS settings are removed).
-pub fn orgsweep(em: &support::Emulator, args: &[&str]) -> std::process::Output {
+pub fn orgsweep(em: &testkit::Emulator, args: &[&str]) -> std::process::Output {
     em.command(env!("CARGO_BIN_EXE_orgsweep"))
         .args(args)
         .output()

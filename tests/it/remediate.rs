@@ -11,10 +11,10 @@ use orgsweep::remediate::{Action, Plan};
 use orgsweep::verdict::Reason;
 
 use crate::emulator_state::{Snapshot, ALARM, ENDPOINT, FILTER, HOME, OTHER, REGIONS, TOPIC};
-use crate::support::chain::{CIS_PATTERN_REORDERED, NARROW_PATTERN};
-use crate::support::seed::{self, Account, AlarmSpec, NewAccount};
-use crate::support::{seed_chain, ChainSpec, Emulator, Moto, MANAGEMENT_ACCOUNT_ID};
 use crate::{explain, findings, orgsweep, read_plan, text};
+use testkit::chain::{CIS_PATTERN_REORDERED, NARROW_PATTERN};
+use testkit::seed::{self, Account, AlarmSpec, NewAccount};
+use testkit::{seed_chain, ChainSpec, Emulator, Moto, MANAGEMENT_ACCOUNT_ID};
 
 /// A config file with one email endpoint.
 fn config(dir: &Path) -> PathBuf {
@@ -267,7 +267,7 @@ async fn plan_apply_and_apply_again_on_an_organization_in_every_state() {
     assert!(nf.actions.iter().any(|a| matches!(a,
         Action::PutMetricFilter { log_group_name, filter_name, filter_pattern, metric_value, .. }
         if log_group_name == "nf-cloudtrail-logs" && filter_name == FILTER
-            && filter_pattern == crate::support::cis_pattern() && metric_value == "1")));
+            && filter_pattern == testkit::cis_pattern() && metric_value == "1")));
     assert!(nf.actions.iter().any(|a| matches!(a,
         Action::Subscribe { protocol, endpoint, .. } if protocol == "email" && endpoint == ENDPOINT)));
     let conflict = plan
@@ -574,7 +574,7 @@ async fn stale_foreign_and_damaged_plan_files_are_refused() {
     assert!(stderr.contains("truncated"), "{stderr}");
 
     let edited = good.replacen(
-        crate::support::cis_pattern().replace('"', "\\\"").as_str(),
+        testkit::cis_pattern().replace('"', "\\\"").as_str(),
         "{ $.eventName = ConsoleLogin && $.userIdentity.type = IAMUser }",
         1,
     );

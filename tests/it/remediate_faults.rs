@@ -21,10 +21,10 @@ use std::time::{Duration, Instant};
 use orgsweep::remediate::plan::Plan;
 
 use crate::emulator_state::{Snapshot, ENDPOINT, HOME, OTHER, REGIONS, STATEMENT_SID, TOPIC};
-use crate::support::fault_proxy::{FaultProxy, Rule};
-use crate::support::seed::{self, Account};
-use crate::support::{Break, Emulator, Moto, MANAGEMENT_ACCOUNT_ID};
 use crate::{explain, findings, read_plan, text};
+use testkit::fault_proxy::{FaultProxy, Rule};
+use testkit::seed::{self, Account};
+use testkit::{Break, Emulator, Moto, MANAGEMENT_ACCOUNT_ID};
 
 const WRITES: &[&str] = &[
     "CreateLogGroup",

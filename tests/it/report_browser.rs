@@ -1,7 +1,7 @@
 //! `report.html` in a real browser: a small organization (a compliant member, a broken one, one
 //! whose name is an HTML injection, one with `"` and `&` in its name) is swept on moto, and the
 //! page the sweep wrote is opened in headless Chromium through chromedriver
-//! (`support::webdriver`). The page must render, show every account name as text (never as
+//! (`testkit::webdriver`). The page must render, show every account name as text (never as
 //! markup), agree with summary.json on the counts, and filter by status and by account.
 //!
 //! A second test opens a generated report of 1000 accounts × 17 regions × 15 controls
@@ -18,9 +18,9 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::check_scenarios::check;
-use crate::support::seed::{self, NewAccount};
-use crate::support::webdriver::{Browser, KEY_DOWN, KEY_ENTER, KEY_RIGHT, KEY_SPACE};
-use crate::support::{seed_chain, Break, ChainSpec, Moto};
+use testkit::seed::{self, NewAccount};
+use testkit::webdriver::{Browser, KEY_DOWN, KEY_ENTER, KEY_RIGHT, KEY_SPACE};
+use testkit::{seed_chain, Break, ChainSpec, Moto};
 
 /// An account name that is markup: rendered as HTML, it would run `alert(1)`.
 const HOSTILE: &str = "<img src=x onerror=alert(1)>";

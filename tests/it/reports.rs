@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use futures::future::join_all;
 
 use crate::check_scenarios::read;
-use crate::support::seed::{self, NewAccount};
-use crate::support::{seed_chain, Break, ChainSpec, Emulator, Moto};
 use crate::{control_count, explain, text};
+use testkit::seed::{self, NewAccount};
+use testkit::{seed_chain, Break, ChainSpec, Emulator, Moto};
 
 const HOME: &str = "us-east-1";
 const REGIONS: &str = "us-east-1,eu-west-1";

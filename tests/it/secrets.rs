@@ -10,9 +10,9 @@
 
 use std::path::Path;
 
-use crate::support::fault_proxy::{FaultProxy, Rule};
-use crate::support::seed;
-use crate::support::{Break, Moto};
+use testkit::fault_proxy::{FaultProxy, Rule};
+use testkit::seed;
+use testkit::{Break, Moto};
 
 const ACCESS_KEY: &str = "AKIAORGSWEEPTEST0001";
 const SECRET_KEY: &str = "orgsweepTESTsecretKEY0123456789";

@@ -1,11 +1,11 @@
 //! The test support checked against moto itself: every chain variant seeds and reads back as
-//! intended, and the moto behaviours documented in `tests/support` still hold (a moto upgrade
+//! intended, and the moto behaviours documented in `testkit/` still hold (a moto upgrade
 //! that changes one fails here, not in a puzzling sweep test).
 
 use aws_sdk_cloudtrail::types::ReadWriteType;
 
-use crate::support::seed::{self, AlarmSpec, NewAccount, MOTO_NOT_OPTED_IN};
-use crate::support::{cis_pattern, seed_chain, Break, ChainSpec, Moto};
+use testkit::seed::{self, AlarmSpec, NewAccount, MOTO_NOT_OPTED_IN};
+use testkit::{cis_pattern, seed_chain, Break, ChainSpec, Moto};
 
 const HOME: &str = "us-east-1";
 
@@ -121,9 +121,9 @@ async fn every_break_seeds_and_reads_back_as_intended() {
         }
         let filter = &filters.metric_filters()[0];
         let want_pattern = match b {
-            Break::ReorderedPattern => crate::support::chain::CIS_PATTERN_REORDERED,
-            Break::BroaderPattern => crate::support::chain::BROADER_PATTERN,
-            Break::NarrowPattern => crate::support::chain::NARROW_PATTERN,
+            Break::ReorderedPattern => testkit::chain::CIS_PATTERN_REORDERED,
+            Break::BroaderPattern => testkit::chain::BROADER_PATTERN,
+            Break::NarrowPattern => testkit::chain::NARROW_PATTERN,
             _ => cis_pattern(),
         };
         assert_eq!(filter.filter_pattern(), Some(want_pattern));

@@ -18,11 +18,11 @@ use crate::check_scenarios::{
     check, expected_resources, parse_findings, read, resources_of, CheckRun, DISABLED,
     FINDINGS_HEADER, HOME, OTHER, REGIONS,
 };
-use crate::support::fault_proxy::{FaultProxy, Rule};
-use crate::support::seed::MOTO_NOT_OPTED_IN;
-use crate::support::seed::{self, NewAccount};
-use crate::support::MANAGEMENT_ACCOUNT_ID;
-use crate::support::{seed_chain, Break, ChainResources, ChainSpec, Emulator, Moto};
+use testkit::fault_proxy::{FaultProxy, Rule};
+use testkit::seed::MOTO_NOT_OPTED_IN;
+use testkit::seed::{self, NewAccount};
+use testkit::MANAGEMENT_ACCOUNT_ID;
+use testkit::{seed_chain, Break, ChainResources, ChainSpec, Emulator, Moto};
 
 /// Columns of these sweeps, in file order (sorted).
 const COLUMNS: [&str; 3] = [DISABLED, OTHER, HOME];

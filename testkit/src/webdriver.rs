@@ -1,18 +1,18 @@
 //! A minimal W3C WebDriver client for the report test: a private `chromedriver` on a free
 //! loopback port, one headless Chromium session, and the few commands the test needs (navigate,
-//! find by CSS, text, attribute, click, type, press keys, execute script, alert text, screenshot). Plain
-//! HTTP/1.1 over a `TcpStream` and serde_json, like `http.rs`: no WebDriver or HTTP crate.
+//! find by CSS, text, attribute, click, type, press keys, execute script, alert text,
+//! screenshot), as JSON through the kit's HTTP client ([`crate::http`]): no WebDriver crate.
 //!
 //! Needs `chromium` and `chromedriver` on PATH (Debian: `apt-get install chromium
 //! chromium-driver`; `scripts/test` installs them). Missing, they are a panic, never a skip.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+
+use crate::{http, port};
 
 const MISSING: &str = "chromium and chromedriver are needed for the report test: apt-get install chromium chromium-driver (scripts/test installs them)";
 
@@ -52,7 +52,7 @@ impl std::fmt::Display for WdError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Element(pub String);
 
-/// `(status, body)` of one request to `127.0.0.1:port`.
+/// `(status, body)` of one request to chromedriver on `127.0.0.1:port`.
 fn request(
     port: u16,
     method: &str,
@@ -60,90 +60,12 @@ fn request(
     body: Option<&Value>,
     timeout: Duration,
 ) -> std::io::Result<(u16, String)> {
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let mut stream = TcpStream::connect_timeout(
-        &std::net::SocketAddr::from(([127, 0, 0, 1], port)),
-        Duration::from_millis(500),
-    )?;
-    stream.set_read_timeout(Some(timeout))?;
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes())?;
-    stream.write_all(body.as_bytes())?;
-    // chromedriver keeps the connection open despite `Connection: close`: read the headers,
-    // then exactly Content-Length bytes (or the chunks, or to the end).
-    let mut raw = Vec::new();
-    let mut buf = [0u8; 64 * 1024];
-    let split = loop {
-        if let Some(p) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
-            break p;
-        }
-        let n = stream.read(&mut buf)?;
-        if n == 0 {
-            return Err(std::io::Error::other("no end of HTTP headers"));
-        }
-        raw.extend_from_slice(&buf[..n]);
-    };
-    let headers = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
-    let status = headers
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse::<u16>().ok())
-        .ok_or_else(|| std::io::Error::other(format!("not an HTTP response: {headers:.80}")))?;
-    let header = |name: &str| {
-        headers.lines().find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            (k.trim() == name).then(|| v.trim().to_string())
-        })
-    };
-    let mut payload = raw[split + 4..].to_vec();
-    if let Some(len) = header("content-length").and_then(|v| v.parse::<usize>().ok()) {
-        while payload.len() < len {
-            let n = stream.read(&mut buf)?;
-            if n == 0 {
-                return Err(std::io::Error::other("truncated HTTP body"));
-            }
-            payload.extend_from_slice(&buf[..n]);
-        }
-        payload.truncate(len);
-    } else if header("transfer-encoding").is_some_and(|v| v.contains("chunked")) {
-        while !payload.ends_with(b"0\r\n\r\n") {
-            let n = stream.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            payload.extend_from_slice(&buf[..n]);
-        }
-        payload = dechunk(&payload)?;
-    } else {
-        stream.read_to_end(&mut payload)?;
-    }
-    Ok((status, String::from_utf8_lossy(&payload).into_owned()))
-}
-
-/// The body of a `Transfer-Encoding: chunked` response.
-fn dechunk(mut data: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut out = Vec::new();
-    loop {
-        let line_end = data
-            .windows(2)
-            .position(|w| w == b"\r\n")
-            .ok_or_else(|| std::io::Error::other("truncated chunk"))?;
-        let size_text = String::from_utf8_lossy(&data[..line_end]);
-        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
-            .map_err(|_| std::io::Error::other(format!("bad chunk size {size_text:?}")))?;
-        data = &data[line_end + 2..];
-        if size == 0 {
-            return Ok(out);
-        }
-        if data.len() < size {
-            return Err(std::io::Error::other("truncated chunk"));
-        }
-        out.extend_from_slice(&data[..size]);
-        data = data.get(size + 2..).unwrap_or_default();
-    }
+    let body = body.map(Value::to_string);
+    let body = body
+        .as_deref()
+        .map(|b| ("application/json; charset=utf-8", b));
+    let endpoint = format!("http://127.0.0.1:{port}");
+    http::request(&endpoint, method, path, body, timeout)
 }
 
 /// Standard base64 (the screenshot's encoding), padding optional.
@@ -192,10 +114,7 @@ impl Browser {
         };
         let mut last = String::new();
         for _attempt in 0..5 {
-            let port = {
-                let l = std::net::TcpListener::bind("127.0.0.1:0").expect("cannot bind a port");
-                l.local_addr().expect("no local address").port()
-            };
+            let port = port::free_port();
             let log = std::env::temp_dir().join(format!(
                 "orgsweep-chromedriver-{}-{port}.log",
                 std::process::id()
@@ -470,13 +389,5 @@ mod tests {
         assert_eq!(base64_decode("TWE="), b"Ma");
         assert_eq!(base64_decode("TQ=="), b"M");
         assert_eq!(base64_decode("iVBORw0KGgo="), b"\x89PNG\r\n\x1a\n");
-    }
-
-    #[test]
-    fn chunked_bodies_are_joined() {
-        assert_eq!(
-            dechunk(b"3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n").unwrap(),
-            b"abcde"
-        );
     }
 }

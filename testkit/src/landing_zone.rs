@@ -11,8 +11,8 @@
 
 use serde_json::json;
 
-use super::moto::Emulator;
-use super::seed::{Account, AlarmSpec, FilterSpec, Selectors, TrailSpec};
+use crate::moto::Emulator;
+use crate::seed::{Account, AlarmSpec, FilterSpec, Selectors, TrailSpec};
 
 /// The log group Control Tower 4.0 creates (with its random suffix).
 pub const CT_GROUP: &str = "aws-controltower/CloudTrailLogs-a1b2c3d4";

@@ -18,10 +18,8 @@
 //!   was deleted with `iam:DeleteRole`), and returns keys that act as `<acct>`.
 //! - Startup takes about 1–2 s; `POST /moto-api/reset` wipes every account's state.
 
-use std::collections::HashSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use aws_config::retry::RetryConfig;
@@ -30,7 +28,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
 
-use super::http;
+use crate::{http, port};
 
 /// The account moto treats unsigned requests and unknown keys as; the management account of a
 /// seeded organization.
@@ -51,7 +49,11 @@ pub const MEMBER_ROLE: &str = "OrganizationAccountAccessRole";
 pub fn moto_server_path() -> PathBuf {
     let path = match std::env::var_os("ORGSWEEP_MOTO_SERVER") {
         Some(p) if !p.is_empty() => PathBuf::from(p),
-        _ => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/moto_server"),
+        // The kit is one directory below the repository root, which holds the venv.
+        _ => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("the kit is inside the repository")
+            .join(".venv/bin/moto_server"),
     };
     if !path.is_file() {
         panic!(
@@ -62,24 +64,6 @@ pub fn moto_server_path() -> PathBuf {
         );
     }
     path
-}
-
-/// Ports handed out in this process, so two tests never race for the same one.
-fn claimed_ports() -> &'static Mutex<HashSet<u16>> {
-    static PORTS: OnceLock<Mutex<HashSet<u16>>> = OnceLock::new();
-    PORTS.get_or_init(Mutex::default)
-}
-
-fn free_port() -> u16 {
-    loop {
-        let listener =
-            std::net::TcpListener::bind("127.0.0.1:0").expect("cannot bind a loopback port");
-        let port = listener.local_addr().expect("no local address").port();
-        drop(listener);
-        if claimed_ports().lock().unwrap().insert(port) {
-            return port;
-        }
-    }
 }
 
 /// A running private moto server; killed on drop.
@@ -97,7 +81,7 @@ impl Moto {
         let program = moto_server_path();
         let mut last_log = String::new();
         for _attempt in 0..5 {
-            let port = free_port();
+            let port = port::free_port();
             let log = std::env::temp_dir()
                 .join(format!("orgsweep-moto-{}-{port}.log", std::process::id()));
             let log_file = std::fs::File::create(&log).expect("cannot create the moto log file");
@@ -121,7 +105,7 @@ impl Moto {
                     break;
                 }
                 if matches!(
-                    http::blocking_request(&endpoint, "GET", "/moto-api/"),
+                    http::request(&endpoint, "GET", "/moto-api/", None, Duration::from_secs(5)),
                     Ok((200, _))
                 ) {
                     // Our child must be the one answering: if it lost the port, it exits.
@@ -247,23 +231,23 @@ impl Emulator {
 
     /// A seeding handle on one account: the management account uses the `testing` keys, any
     /// other account an assumed role.
-    pub async fn account(&self, account_id: &str) -> super::seed::Account {
+    pub async fn account(&self, account_id: &str) -> crate::seed::Account {
         let config = if account_id == MANAGEMENT_ACCOUNT_ID {
             self.config(DEFAULT_REGION)
         } else {
             self.config_for_account(account_id, DEFAULT_REGION).await
         };
-        super::seed::Account::new(account_id, config)
+        crate::seed::Account::new(account_id, config)
     }
 
     /// The management account's seeding handle.
-    pub fn management(&self) -> super::seed::Account {
-        super::seed::Account::new(MANAGEMENT_ACCOUNT_ID, self.config(DEFAULT_REGION))
+    pub fn management(&self) -> crate::seed::Account {
+        crate::seed::Account::new(MANAGEMENT_ACCOUNT_ID, self.config(DEFAULT_REGION))
     }
 
     /// Wipes all state (`POST /moto-api/reset`).
     pub async fn reset(&self) {
-        let (status, body) = http::request(&self.endpoint, "POST", "/moto-api/reset")
+        let (status, body) = http::request_async(&self.endpoint, "POST", "/moto-api/reset", None)
             .await
             .expect("POST /moto-api/reset");
         assert_eq!(status, 200, "reset failed: {body}");
@@ -274,7 +258,7 @@ impl Emulator {
     /// bucket names up across accounts, as S3's global namespace does). Bucket names are
     /// global: two accounts cannot both create `x`.
     pub async fn put_bucket(&self, name: &str) {
-        let (status, body) = http::request(&self.endpoint, "PUT", &format!("/{name}"))
+        let (status, body) = http::request_async(&self.endpoint, "PUT", &format!("/{name}"), None)
             .await
             .unwrap_or_else(|e| panic!("PUT bucket {name}: {e}"));
         assert_eq!(status, 200, "PUT bucket {name} failed: {body}");

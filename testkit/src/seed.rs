@@ -60,7 +60,7 @@ use aws_sdk_cloudwatchlogs::types::MetricTransformation;
 use aws_sdk_organizations::types::{CreateAccountState, OrganizationFeatureSet};
 use futures::stream::{self, StreamExt};
 
-use super::moto::{fmt_err, Emulator, MANAGEMENT_ACCOUNT_ID};
+use crate::moto::{fmt_err, Emulator, MANAGEMENT_ACCOUNT_ID};
 
 /// Regions moto's `DescribeRegions` reports as `not-opted-in` (in every account).
 pub const MOTO_NOT_OPTED_IN: &[&str] = &[
@@ -125,7 +125,7 @@ impl NewAccount {
 }
 
 fn org_client(em: &Emulator) -> aws_sdk_organizations::Client {
-    aws_sdk_organizations::Client::new(&em.config(super::moto::DEFAULT_REGION))
+    aws_sdk_organizations::Client::new(&em.config(crate::moto::DEFAULT_REGION))
 }
 
 /// Creates the organization (all features) owned by the management account `123456789012`.
@@ -222,8 +222,8 @@ pub async fn create_accounts(em: &Emulator, root_id: &str, accounts: &[NewAccoun
 pub async fn org_with_chains(
     em: &Emulator,
     region: &str,
-    members: &[(&str, super::chain::Break)],
-) -> (OrgSeed, Vec<(String, super::chain::Break)>) {
+    members: &[(&str, crate::Break)],
+) -> (OrgSeed, Vec<(String, crate::Break)>) {
     let org = create_organization(em).await;
     let new: Vec<NewAccount> = members
         .iter()
@@ -231,15 +231,15 @@ pub async fn org_with_chains(
         .map(|(i, (name, _))| NewAccount::new(*name, format!("member{i}@example.com")))
         .collect();
     let ids = create_accounts(em, &org.root_id, &new).await;
-    let seeded: Vec<(String, super::chain::Break)> = ids
+    let seeded: Vec<(String, crate::Break)> = ids
         .into_iter()
         .zip(members.iter().map(|(_, b)| *b))
         .collect();
     stream::iter(seeded.clone())
         .for_each_concurrent(SEED_CONCURRENCY, |(id, brk)| async move {
             let account = em.account(&id).await;
-            let spec = brk.apply(super::chain::ChainSpec::compliant(region));
-            super::chain::seed_chain(em, &account, &spec).await;
+            let spec = brk.apply(crate::chain::ChainSpec::compliant(region));
+            crate::chain::seed_chain(em, &account, &spec).await;
         })
         .await;
     (org, seeded)
@@ -257,7 +257,7 @@ pub async fn close_account(em: &Emulator, account_id: &str) {
 /// Benchmarks give the tool this key: moto finds it at once, whereas the `testing` key is
 /// looked up by scanning every account first (slow with 1000 accounts).
 pub async fn create_management_user_key(em: &Emulator, user_name: &str) -> (String, String) {
-    let iam = aws_sdk_iam::Client::new(&em.config(super::moto::DEFAULT_REGION));
+    let iam = aws_sdk_iam::Client::new(&em.config(crate::moto::DEFAULT_REGION));
     expect_ok!("CreateUser", iam.create_user().user_name(user_name).send());
     let out = expect_ok!(
         "CreateAccessKey",
@@ -691,7 +691,7 @@ impl Account {
             "DeleteRole",
             self.iam()
                 .delete_role()
-                .role_name(super::moto::MEMBER_ROLE)
+                .role_name(crate::moto::MEMBER_ROLE)
                 .send()
         );
     }

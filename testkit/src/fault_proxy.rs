@@ -28,10 +28,9 @@
 //! Draws come from a seeded xorshift generator, so a run is repeatable up to the order in which
 //! concurrent requests arrive. [`FaultProxy::stats`] counts requests and injected faults.
 //!
-//! Both sides are local and simple, so the HTTP handling is hand-rolled: requests are framed by
-//! `Content-Length` (or chunked), client connections are kept alive, and each request goes to
-//! the emulator on a fresh `Connection: close` connection whose answer is re-framed with a
-//! `Content-Length`.
+//! HTTP framing is the kit's ([`crate::http`]): client connections are kept alive, and each
+//! request goes to the emulator on a fresh `Connection: close` connection whose answer is
+//! re-framed with a `Content-Length`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::SocketAddr;
@@ -39,11 +38,12 @@ use std::ops::RangeInclusive;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
-use super::moto::MANAGEMENT_ACCOUNT_ID;
+use crate::http::{self, Message};
+use crate::moto::MANAGEMENT_ACCOUNT_ID;
 
 /// What a matching rule does.
 #[derive(Debug, Clone, PartialEq)]
@@ -259,7 +259,7 @@ impl FaultProxy {
             .expect("cannot bind the fault proxy");
         let addr = listener.local_addr().expect("no proxy address");
         let state = Arc::new(Mutex::new(State {
-            upstream: super::http::authority(upstream).to_string(),
+            upstream: http::authority(upstream).to_string(),
             used: vec![0; rules.len()],
             rules,
             rng: XorShift::new(seed),
@@ -290,8 +290,8 @@ impl FaultProxy {
 
     /// An emulator handle whose endpoint is the proxy (its `command` makes the binary talk
     /// through the proxy).
-    pub fn emulator(&self) -> super::moto::Emulator {
-        super::moto::Emulator::new(self.endpoint())
+    pub fn emulator(&self) -> crate::moto::Emulator {
+        crate::moto::Emulator::new(self.endpoint())
     }
 
     /// Replaces the rules (and their budgets).
@@ -329,157 +329,24 @@ impl Drop for FaultProxy {
 }
 
 // ---------------------------------------------------------------------------------------------
-// HTTP
+// Serving
 
-/// One parsed HTTP/1.1 message head plus body.
-struct Message {
-    start_line: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Message {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-fn bad(message: impl Into<String>) -> std::io::Error {
-    std::io::Error::new(std::io::ErrorKind::InvalidData, message.into())
-}
-
-/// Reads one message head (`None` on a clean EOF before any byte).
-async fn read_head<R: AsyncRead + Unpin>(
-    r: &mut BufReader<R>,
-) -> std::io::Result<Option<(String, Vec<(String, String)>)>> {
-    use tokio::io::AsyncBufReadExt;
-    let mut start = String::new();
-    loop {
-        start.clear();
-        if r.read_line(&mut start).await? == 0 {
-            return Ok(None);
-        }
-        if !start.trim().is_empty() {
-            break;
-        }
-    }
-    let mut headers = Vec::new();
-    loop {
-        let mut line = String::new();
-        if r.read_line(&mut line).await? == 0 {
-            return Err(bad("EOF inside headers"));
-        }
-        let line = line.trim_end_matches(['\r', '\n']);
-        if line.is_empty() {
-            break;
-        }
-        let (k, v) = line
-            .split_once(':')
-            .ok_or_else(|| bad(format!("bad header line {line:?}")))?;
-        headers.push((k.trim().to_string(), v.trim().to_string()));
-    }
-    Ok(Some((start.trim_end().to_string(), headers)))
-}
-
-/// Reads a body framed by `Content-Length` or chunked encoding; `to_eof` when neither (answers
-/// on a `Connection: close` connection).
-async fn read_body<R: AsyncRead + Unpin>(
-    r: &mut BufReader<R>,
-    headers: &[(String, String)],
-    to_eof: bool,
-) -> std::io::Result<Vec<u8>> {
-    use tokio::io::AsyncBufReadExt;
-    let get = |name: &str| {
-        headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+/// An answer of the proxy's own, framed for a kept-alive client connection.
+fn answer(status: u16, reason: &str, headers: &[(String, String)], body: &[u8]) -> Vec<u8> {
+    let message = Message {
+        start_line: format!("HTTP/1.1 {status} {reason}"),
+        headers: headers.to_vec(),
+        body: body.to_vec(),
     };
-    if get("transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked")) {
-        let mut body = Vec::new();
-        loop {
-            let mut size_line = String::new();
-            r.read_line(&mut size_line).await?;
-            let size = usize::from_str_radix(size_line.trim().split(';').next().unwrap_or(""), 16)
-                .map_err(|_| bad(format!("bad chunk size {size_line:?}")))?;
-            if size == 0 {
-                // Trailers, up to an empty line.
-                loop {
-                    let mut line = String::new();
-                    if r.read_line(&mut line).await? == 0 || line.trim().is_empty() {
-                        return Ok(body);
-                    }
-                }
-            }
-            let mut chunk = vec![0; size];
-            r.read_exact(&mut chunk).await?;
-            body.extend_from_slice(&chunk);
-            let mut crlf = String::new();
-            r.read_line(&mut crlf).await?;
-        }
-    }
-    if let Some(len) = get("content-length") {
-        let len: usize = len
-            .parse()
-            .map_err(|_| bad(format!("bad Content-Length {len:?}")))?;
-        let mut body = vec![0; len];
-        r.read_exact(&mut body).await?;
-        return Ok(body);
-    }
-    let mut body = Vec::new();
-    if to_eof {
-        r.read_to_end(&mut body).await?;
-    }
-    Ok(body)
-}
-
-fn encode_response(
-    status: u16,
-    reason: &str,
-    headers: &[(String, String)],
-    body: &[u8],
-) -> Vec<u8> {
-    let mut out = format!("HTTP/1.1 {status} {reason}\r\n");
-    for (k, v) in headers {
-        let lower = k.to_ascii_lowercase();
-        if matches!(
-            lower.as_str(),
-            "content-length" | "transfer-encoding" | "connection" | "keep-alive"
-        ) {
-            continue;
-        }
-        out.push_str(&format!("{k}: {v}\r\n"));
-    }
-    out.push_str(&format!(
-        "Content-Length: {}\r\nConnection: keep-alive\r\n\r\n",
-        body.len()
-    ));
-    let mut bytes = out.into_bytes();
-    bytes.extend_from_slice(body);
-    bytes
+    message.encode("keep-alive")
 }
 
 /// Serves one client connection, request after request (keep-alive).
-async fn serve(stream: TcpStream, state: Arc<Mutex<State>>) -> std::io::Result<()> {
-    let (read, mut write) = stream.into_split();
-    let mut reader = BufReader::new(read);
+async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) -> std::io::Result<()> {
+    let mut buf = Vec::new();
     loop {
-        let Some((start_line, headers)) = read_head(&mut reader).await? else {
+        let Some(request) = http::read_async(&mut stream, &mut buf).await? else {
             return Ok(());
-        };
-        if headers.iter().any(|(k, v)| {
-            k.eq_ignore_ascii_case("expect") && v.eq_ignore_ascii_case("100-continue")
-        }) {
-            write.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await?;
-        }
-        let body = read_body(&mut reader, &headers, false).await?;
-        let request = Message {
-            start_line,
-            headers,
-            body,
         };
         let info = describe(&request, &state);
         let (faults, upstream) = {
@@ -488,7 +355,7 @@ async fn serve(stream: TcpStream, state: Arc<Mutex<State>>) -> std::io::Result<(
             let faults = decide(&mut s, &info);
             (faults, s.upstream.clone())
         };
-        let mut answer = None;
+        let mut injected = None;
         let mut rewrite = None;
         for fault in faults {
             match fault {
@@ -501,12 +368,7 @@ async fn serve(stream: TcpStream, state: Arc<Mutex<State>>) -> std::io::Result<(
                     break;
                 }
                 Fault::Reset => {
-                    let stream = reader
-                        .into_inner()
-                        .reunite(write)
-                        .map_err(|_| bad("cannot reunite the stream"))?;
                     stream.set_zero_linger()?;
-                    drop(stream);
                     return Ok(());
                 }
                 other => {
@@ -515,12 +377,12 @@ async fn serve(stream: TcpStream, state: Arc<Mutex<State>>) -> std::io::Result<(
                         s.request_ids += 1;
                         format!("fault-proxy-{:08}", s.request_ids)
                     };
-                    answer = Some(fault_response(&other, &info, &id));
+                    injected = Some(fault_response(&other, &info, &id));
                     break;
                 }
             }
         }
-        let bytes = match answer {
+        let bytes = match injected {
             Some(bytes) => bytes,
             None => {
                 let response = forward(&upstream, &request).await?;
@@ -528,15 +390,15 @@ async fn serve(stream: TcpStream, state: Arc<Mutex<State>>) -> std::io::Result<(
                 if info.operation == "AssumeRole" {
                     learn_key(&state, &info, &response);
                 }
-                let (status, reason) = parse_status(&response.start_line)?;
+                let (status, reason) = response.status()?;
                 match rewrite {
                     Some(fault) => rewritten(&fault, status, &reason, &response),
-                    None => encode_response(status, &reason, &response.headers, &response.body),
+                    None => answer(status, &reason, &response.headers, &response.body),
                 }
             }
         };
-        write.write_all(&bytes).await?;
-        write.flush().await?;
+        stream.write_all(&bytes).await?;
+        stream.flush().await?;
         let close = request
             .header("connection")
             .is_some_and(|v| v.eq_ignore_ascii_case("close"));
@@ -558,57 +420,24 @@ fn rewritten(fault: &Fault, status: u16, reason: &str, response: &Message) -> Ve
                 }
             }
             let bytes = serde_json::to_vec(&body).unwrap_or_default();
-            encode_response(status, reason, &response.headers, &bytes)
+            answer(status, reason, &response.headers, &bytes)
         }
         Fault::StandIn(xml) if status >= 500 => {
             let headers = vec![("Content-Type".to_string(), "text/xml".to_string())];
-            encode_response(200, "OK", &headers, xml.as_bytes())
+            answer(200, "OK", &headers, xml.as_bytes())
         }
-        _ => encode_response(status, reason, &response.headers, &response.body),
+        _ => answer(status, reason, &response.headers, &response.body),
     }
-}
-
-fn parse_status(start_line: &str) -> std::io::Result<(u16, String)> {
-    let mut parts = start_line.splitn(3, ' ');
-    let _version = parts.next();
-    let status = parts
-        .next()
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| bad(format!("bad status line {start_line:?}")))?;
-    Ok((status, parts.next().unwrap_or("").to_string()))
 }
 
 /// Sends `request` to the emulator on a fresh connection and reads the whole answer.
 async fn forward(upstream: &str, request: &Message) -> std::io::Result<Message> {
     let mut conn = TcpStream::connect(upstream).await?;
-    let mut head = format!("{}\r\n", request.start_line);
-    for (k, v) in &request.headers {
-        let lower = k.to_ascii_lowercase();
-        if matches!(
-            lower.as_str(),
-            "connection" | "keep-alive" | "transfer-encoding" | "content-length" | "expect"
-        ) {
-            continue;
-        }
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    head.push_str(&format!(
-        "Content-Length: {}\r\nConnection: close\r\n\r\n",
-        request.body.len()
-    ));
-    conn.write_all(head.as_bytes()).await?;
-    conn.write_all(&request.body).await?;
+    conn.write_all(&request.encode("close")).await?;
     conn.flush().await?;
-    let mut reader = BufReader::new(conn);
-    let (start_line, headers) = read_head(&mut reader)
+    http::read_async(&mut conn, &mut Vec::new())
         .await?
-        .ok_or_else(|| bad("the emulator closed without answering"))?;
-    let body = read_body(&mut reader, &headers, true).await?;
-    Ok(Message {
-        start_line,
-        headers,
-        body,
-    })
+        .ok_or_else(|| std::io::Error::other("the emulator closed without answering"))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -814,5 +643,5 @@ fn fault_response(fault: &Fault, info: &RequestInfo, request_id: &str) -> Vec<u8
             )
         }
     };
-    encode_response(status, reason, &headers, body.as_bytes())
+    answer(status, reason, &headers, body.as_bytes())
 }

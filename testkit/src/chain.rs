@@ -1,6 +1,6 @@
 //! The whole CIS chain in one call — trail → log group → metric filter → alarm → topic →
-//! subscription — with builder options to break any one link, and [`Break`], one variant per
-//! FAIL reason code (README "Output"), for table-driven tests and the demo.
+//! subscription — with builder options to break any one link, or a [`Break`](crate::Break) applied to a
+//! compliant spec, for table-driven tests and the demo.
 //!
 //! ```ignore
 //! let acct = em.account(&id).await;
@@ -9,8 +9,8 @@
 //! let by_code = seed_chain(&em, &acct, &Break::NoAlarm.apply(ChainSpec::compliant("us-east-1"))).await;
 //! ```
 
-use super::moto::Emulator;
-use super::seed::{Account, AlarmSpec, FilterSpec, Selectors, TrailSpec};
+use crate::moto::Emulator;
+use crate::seed::{Account, AlarmSpec, FilterSpec, Selectors, TrailSpec};
 
 /// The reference pattern for failed console sign-ins, as the controls table (default
 /// benchmark) writes it: what remediation creates.
@@ -456,164 +456,4 @@ pub async fn seed_chain(em: &Emulator, account: &Account, spec: &ChainSpec) -> C
         _ => account.put_alarm(region, &alarm).await,
     });
     made
-}
-
-/// One way to break the chain, per FAIL reason code (plus passing variants).
-/// `apply` turns a compliant spec into the broken one; `reason` is the code a correct sweep
-/// reports for the chain's home region.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Break {
-    /// Nothing broken: COMPLIANT.
-    None,
-    /// COMPLIANT with a reordered, re-quoted pattern.
-    ReorderedPattern,
-    /// COMPLIANT with a broader pattern.
-    BroaderPattern,
-    NoTrail,
-    SingleRegion,
-    NotLogging,
-    /// Classic selectors, ReadOnly.
-    ReadOnlySelectors,
-    /// Classic selectors without management events.
-    NoManagementSelectors,
-    /// Advanced selectors restricted to `readOnly = true`.
-    AdvancedReadOnly,
-    /// No selectors at all (moto's default for a new trail).
-    NoSelectors,
-    NoCloudWatchLogs,
-    LogGroupMissing,
-    NoMetricFilter,
-    NarrowPattern,
-    NoAlarm,
-    /// The alarm watches the metric with an extra dimension the filter does not emit.
-    AlarmExtraDimension,
-    ActionsDisabled,
-    NoAlarmAction,
-    TopicWithoutSubscription,
-    TopicDeleted,
-    /// Classic selectors leave out kms.amazonaws.com: console sign-ins are still recorded.
-    KmsEventsExcluded,
-    /// Advanced selectors leave out signin.amazonaws.com: NO_MANAGEMENT_EVENTS.
-    SignInEventsExcluded,
-    /// The topic is encrypted with `alias/aws/sns`: NOTIFICATION_BLOCKED.
-    SnsManagedKey,
-    /// A customer key CloudWatch may use: COMPLIANT.
-    KeyWithCloudWatch,
-    /// A customer key whose policy leaves CloudWatch out: NOTIFICATION_BLOCKED.
-    KeyWithoutCloudWatch,
-    /// A topic policy that denies CloudWatch the publish: NOTIFICATION_BLOCKED.
-    TopicPolicyDenies,
-}
-
-impl Break {
-    pub const ALL: &'static [Break] = &[
-        Break::None,
-        Break::ReorderedPattern,
-        Break::BroaderPattern,
-        Break::NoTrail,
-        Break::SingleRegion,
-        Break::NotLogging,
-        Break::ReadOnlySelectors,
-        Break::NoManagementSelectors,
-        Break::AdvancedReadOnly,
-        Break::NoSelectors,
-        Break::NoCloudWatchLogs,
-        Break::LogGroupMissing,
-        Break::NoMetricFilter,
-        Break::NarrowPattern,
-        Break::NoAlarm,
-        Break::AlarmExtraDimension,
-        Break::ActionsDisabled,
-        Break::NoAlarmAction,
-        Break::TopicWithoutSubscription,
-        Break::TopicDeleted,
-        Break::KmsEventsExcluded,
-        Break::SignInEventsExcluded,
-        Break::SnsManagedKey,
-        Break::KeyWithCloudWatch,
-        Break::KeyWithoutCloudWatch,
-        Break::TopicPolicyDenies,
-    ];
-
-    pub fn apply(self, spec: ChainSpec) -> ChainSpec {
-        match self {
-            Break::None => spec,
-            Break::ReorderedPattern => spec.pattern(CIS_PATTERN_REORDERED),
-            Break::BroaderPattern => spec.pattern(BROADER_PATTERN),
-            Break::NoTrail => spec.no_trail(),
-            Break::SingleRegion => spec.single_region(),
-            Break::NotLogging => spec.not_logging(),
-            Break::ReadOnlySelectors => spec.selectors(Selectors::Classic {
-                read_write: "ReadOnly",
-                management: true,
-            }),
-            Break::NoManagementSelectors => spec.selectors(Selectors::Classic {
-                read_write: "All",
-                management: false,
-            }),
-            Break::AdvancedReadOnly => spec.selectors(Selectors::Advanced {
-                read_only: Some(true),
-            }),
-            Break::NoSelectors => spec.selectors(Selectors::None),
-            Break::NoCloudWatchLogs => spec.without_cloudwatch_logs(),
-            Break::LogGroupMissing => spec.log_group_missing(),
-            Break::NoMetricFilter => spec.without_metric_filter(),
-            Break::NarrowPattern => spec.pattern(NARROW_PATTERN),
-            Break::NoAlarm => spec.without_alarm(),
-            Break::AlarmExtraDimension => spec.alarm_dimensions(&[("Team", "security")]),
-            Break::ActionsDisabled => spec.actions_disabled(),
-            Break::NoAlarmAction => spec.without_alarm_action(),
-            Break::TopicWithoutSubscription => spec.topic_without_subscription(),
-            Break::TopicDeleted => spec.topic_deleted(),
-            Break::KmsEventsExcluded => {
-                spec.selectors(Selectors::ClassicExcluding(
-                    vec!["kms.amazonaws.com".into()],
-                ))
-            }
-            Break::SignInEventsExcluded => spec.selectors(Selectors::AdvancedExcluding(vec![
-                "signin.amazonaws.com".into(),
-            ])),
-            Break::SnsManagedKey => spec.topic_key(TopicKey::SnsManaged),
-            Break::KeyWithCloudWatch => spec.topic_key(TopicKey::Customer { cloudwatch: true }),
-            Break::KeyWithoutCloudWatch => spec.topic_key(TopicKey::Customer { cloudwatch: false }),
-            Break::TopicPolicyDenies => spec.topic_policy_denies(),
-        }
-    }
-
-    /// `(status, reason)` a correct sweep reports in the chain's home region.
-    pub fn verdict(self) -> (&'static str, &'static str) {
-        match self {
-            Break::None
-            | Break::ReorderedPattern
-            | Break::BroaderPattern
-            | Break::KmsEventsExcluded
-            | Break::KeyWithCloudWatch => ("PASS", "COMPLIANT"),
-            Break::NoTrail => ("FAIL", "NO_TRAIL"),
-            Break::SingleRegion => ("FAIL", "TRAIL_NOT_MULTI_REGION"),
-            Break::NotLogging => ("FAIL", "TRAIL_NOT_LOGGING"),
-            Break::ReadOnlySelectors
-            | Break::NoManagementSelectors
-            | Break::AdvancedReadOnly
-            | Break::NoSelectors
-            | Break::SignInEventsExcluded => ("FAIL", "NO_MANAGEMENT_EVENTS"),
-            Break::NoCloudWatchLogs => ("FAIL", "NO_CLOUDWATCH_LOGS"),
-            Break::LogGroupMissing => ("FAIL", "LOG_GROUP_MISSING"),
-            Break::NoMetricFilter => ("FAIL", "NO_METRIC_FILTER"),
-            Break::NarrowPattern => ("FAIL", "PATTERN_TOO_NARROW"),
-            Break::NoAlarm | Break::AlarmExtraDimension => ("FAIL", "NO_ALARM"),
-            Break::ActionsDisabled => ("FAIL", "ALARM_ACTIONS_DISABLED"),
-            Break::NoAlarmAction => ("FAIL", "NO_ALARM_ACTION"),
-            Break::TopicWithoutSubscription | Break::TopicDeleted => {
-                ("FAIL", "NO_CONFIRMED_SUBSCRIPTION")
-            }
-            Break::SnsManagedKey | Break::KeyWithoutCloudWatch | Break::TopicPolicyDenies => {
-                ("FAIL", "NOTIFICATION_BLOCKED")
-            }
-        }
-    }
-
-    /// The reason code alone.
-    pub fn reason(self) -> &'static str {
-        self.verdict().1
-    }
 }

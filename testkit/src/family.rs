@@ -1,68 +1,18 @@
 //! The whole CIS monitoring family in one account: one trail and log group, a metric filter
 //! and an alarm per control (from the controls table), one shared topic with a confirmed
-//! subscription — with any control broken at any link ([`LinkBreak`]), left out, or spelled
-//! another way.
+//! subscription — with any control broken at one of its own links (a [`Break`]), left out, or
+//! spelled another way.
 //!
 //! ```ignore
-//! let spec = FamilySpec::complete(HOME).set("root-usage", LinkBreak::NoAlarm).without("vpc-changes");
+//! let spec = FamilySpec::complete(HOME).set("root-usage", Break::NoAlarm).without("vpc-changes");
 //! seed_family(&em, &account, &spec).await;
 //! ```
 
 use orgsweep::controls::{self, Control};
 
-use super::moto::Emulator;
-use super::seed::{Account, AlarmSpec, FilterSpec, Selectors, TrailSpec};
-
-/// How one control's chain is broken.
-#[derive(Debug, Clone, PartialEq)]
-pub enum LinkBreak {
-    /// Complete, with the reference pattern.
-    None,
-    /// Complete, with another official spelling (Security Hub) or a given pattern that passes.
-    Spelled(String),
-    /// No filter for this control.
-    NoFilter,
-    /// A filter that matches only part of what the reference catches (a near miss).
-    Narrow,
-    /// This pattern instead (the test says what it expects).
-    Pattern(String),
-    NoAlarm,
-    /// Threshold 2: one event cannot fire the alarm.
-    CannotFire,
-    ActionsDisabled,
-    NoAlarmAction,
-    /// The alarm notifies a topic of its own that has no subscription.
-    Unsubscribed,
-}
-
-impl LinkBreak {
-    /// The `(status, reason)` a correct sweep reports for the control.
-    pub fn verdict(&self) -> (&'static str, &'static str) {
-        match self {
-            LinkBreak::None | LinkBreak::Spelled(_) => ("PASS", "COMPLIANT"),
-            LinkBreak::NoFilter => ("FAIL", "NO_METRIC_FILTER"),
-            LinkBreak::Narrow => ("FAIL", "PATTERN_TOO_NARROW"),
-            LinkBreak::Pattern(_) => ("FAIL", "?"),
-            LinkBreak::NoAlarm => ("FAIL", "NO_ALARM"),
-            LinkBreak::CannotFire => ("FAIL", "ALARM_CANNOT_FIRE"),
-            LinkBreak::ActionsDisabled => ("FAIL", "ALARM_ACTIONS_DISABLED"),
-            LinkBreak::NoAlarmAction => ("FAIL", "NO_ALARM_ACTION"),
-            LinkBreak::Unsubscribed => ("FAIL", "NO_CONFIRMED_SUBSCRIPTION"),
-        }
-    }
-
-    /// The links that break one control, in a fixed order (tests rotate through them).
-    pub const ROTATION: [LinkBreak; 8] = [
-        LinkBreak::NoFilter,
-        LinkBreak::Narrow,
-        LinkBreak::NoAlarm,
-        LinkBreak::CannotFire,
-        LinkBreak::ActionsDisabled,
-        LinkBreak::NoAlarmAction,
-        LinkBreak::Unsubscribed,
-        LinkBreak::NoFilter,
-    ];
-}
+use crate::breaks::Break;
+use crate::moto::Emulator;
+use crate::seed::{Account, AlarmSpec, FilterSpec, Selectors, TrailSpec};
 
 /// The family to seed in one account (everything in `home_region`).
 #[derive(Debug, Clone)]
@@ -73,7 +23,7 @@ pub struct FamilySpec {
     /// The trail's event selectors (classic `All` unless set).
     pub selectors: Selectors,
     /// `(control id, how it is broken)`, in table order; a control not listed is left out.
-    pub controls: Vec<(String, LinkBreak)>,
+    pub controls: Vec<(String, Break)>,
 }
 
 impl FamilySpec {
@@ -86,7 +36,7 @@ impl FamilySpec {
             selectors: Selectors::all(),
             controls: controls::table()
                 .iter()
-                .map(|c| (c.id.clone(), LinkBreak::None))
+                .map(|c| (c.id.clone(), Break::None))
                 .collect(),
         }
     }
@@ -98,7 +48,7 @@ impl FamilySpec {
         s
     }
 
-    pub fn set(mut self, id: &str, brk: LinkBreak) -> FamilySpec {
+    pub fn set(mut self, id: &str, brk: Break) -> FamilySpec {
         let entry = self
             .controls
             .iter_mut()
@@ -200,22 +150,31 @@ pub async fn seed_family(em: &Emulator, account: &Account, spec: &FamilySpec) ->
 }
 
 /// Puts a filter and an alarm per control on `group` (in `region`), alarms notifying
-/// `topic_arn`, each control broken as its [`LinkBreak`] says. Names are `<prefix>-<control>`.
+/// `topic_arn`, each control broken as its [`Break`] says. Names are `<prefix>-<control>`.
 pub async fn seed_controls(
     account: &Account,
     region: &str,
     group: &str,
     topic_arn: &str,
     prefix: &str,
-    controls: &[(String, LinkBreak)],
+    controls: &[(String, Break)],
 ) {
     for (id, brk) in controls {
         let c = control(id);
-        let pattern = match brk {
-            LinkBreak::NoFilter => continue,
-            LinkBreak::Spelled(p) | LinkBreak::Pattern(p) => p.clone(),
-            LinkBreak::Narrow => narrowed(c),
-            _ => c.reference.texts[0].clone(),
+        let pattern = match *brk {
+            Break::NoMetricFilter => continue,
+            Break::Spelled(p) | Break::Pattern(p) => p.to_string(),
+            Break::NarrowPattern => narrowed(c),
+            Break::None
+            | Break::NoAlarm
+            | Break::CannotFire
+            | Break::ActionsDisabled
+            | Break::NoAlarmAction
+            | Break::TopicWithoutSubscription => c.reference.texts[0].clone(),
+            other => panic!(
+                "{other:?} is not a link of {id} alone: the family's controls share the trail, \
+                 log group and topic (seed it with seed_chain)"
+            ),
         };
         let name = format!("{prefix}-{id}");
         account
@@ -232,12 +191,12 @@ pub async fn seed_controls(
                 },
             )
             .await;
-        if *brk == LinkBreak::NoAlarm {
+        if *brk == Break::NoAlarm {
             continue;
         }
         let actions = match brk {
-            LinkBreak::NoAlarmAction => Vec::new(),
-            LinkBreak::Unsubscribed => vec![
+            Break::NoAlarmAction => Vec::new(),
+            Break::TopicWithoutSubscription => vec![
                 account
                     .create_topic(region, &format!("{prefix}-{id}-silent"), &[])
                     .await,
@@ -253,15 +212,11 @@ pub async fn seed_controls(
                     metric: c.metric_name.clone(),
                     dimensions: Vec::new(),
                     statistic: "Sum".into(),
-                    threshold: if *brk == LinkBreak::CannotFire {
-                        2.0
-                    } else {
-                        1.0
-                    },
+                    threshold: if *brk == Break::CannotFire { 2.0 } else { 1.0 },
                     comparison: "GreaterThanOrEqualToThreshold".into(),
                     period: 300,
                     evaluation_periods: 1,
-                    actions_enabled: *brk != LinkBreak::ActionsDisabled,
+                    actions_enabled: *brk != Break::ActionsDisabled,
                     actions,
                 },
             )
