@@ -8,6 +8,7 @@
 
 pub mod breaks;
 pub mod chain;
+pub mod demo;
 pub mod family;
 pub mod fault_proxy;
 pub mod http;

@@ -9,6 +9,7 @@ mod cannot_start;
 mod check_scenarios;
 mod config_env;
 mod delivery;
+mod demo;
 mod emulator_state;
 mod exceptions;
 mod family;
