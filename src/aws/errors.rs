@@ -96,7 +96,7 @@ where
     };
     CallFailure {
         kind,
-        operation: operation.to_string(),
+        operation: crate::failure::Attempt::Call(operation.to_string()),
         region: None,
         code,
         status,

@@ -16,9 +16,9 @@ use crate::facts::{
 /// Looks the group up by name where its ARN says, and reads its filters (in parallel).
 pub async fn log_group(clients: &AccountClients, arn: &str) -> Result<LogGroupFacts, CallFailure> {
     let Some(target) = log_group_ref(arn) else {
-        return Err(CallFailure::new(
+        return Err(CallFailure::not_made(
             FailureKind::Other,
-            "orgsweep",
+            "CloudWatchLogs:DescribeLogGroups",
             format!("the trail's CloudWatchLogsLogGroupArn `{arn}` is not a log group ARN"),
         ));
     };

@@ -357,7 +357,11 @@ impl TopicReader<'_> {
                 TopicPlace::Account(_) if self.central.is_some() => elsewhere.push(arn),
                 TopicPlace::Account(_) => here.push(arn),
                 TopicPlace::Unreadable(why) => {
-                    let failure = CallFailure::new(FailureKind::Other, "orgsweep", why);
+                    let failure = CallFailure::not_made(
+                        FailureKind::Other,
+                        "SNS:ListSubscriptionsByTopic",
+                        why,
+                    );
                     found.insert(arn, Err(failure));
                 }
             }

@@ -73,9 +73,9 @@ impl CentralTopics {
     async fn read_once(&self, arn: &str) -> Fetched<TopicFacts> {
         let account = parse_arn(arn).map(|p| p.account).unwrap_or_default();
         if !self.members.contains(account) {
-            return Err(CallFailure::new(
+            return Err(CallFailure::not_made(
                 FailureKind::AssumeRole,
-                "orgsweep",
+                "STS:AssumeRole",
                 format!(
                     "the alarm notifies topic {arn} of account {account}, which is not in the organization, so orgsweep cannot enter it to read the topic"
                 ),

@@ -195,18 +195,18 @@ pub fn best(outcomes: impl IntoIterator<Item = Outcome>) -> Option<Outcome> {
 }
 
 /// A fact the collector should have read for this link but did not: a bug, reported as an
-/// error rather than guessed.
-fn not_collected(what: &str) -> CallFailure {
-    CallFailure::new(
+/// error rather than guessed; named by the call that reads it.
+fn not_collected(call: &str) -> CallFailure {
+    CallFailure::not_made(
         FailureKind::Other,
-        "orgsweep",
-        format!("{what} was not collected"),
+        call,
+        "the collector did not read it (a bug in orgsweep: please report it)",
     )
 }
 
-fn need<'a, T>(fact: &'a Option<Fetched<T>>, what: &str) -> Result<&'a T, CallFailure> {
+fn need<'a, T>(fact: &'a Option<Fetched<T>>, call: &str) -> Result<&'a T, CallFailure> {
     match fact {
-        None => Err(not_collected(what)),
+        None => Err(not_collected(call)),
         Some(Err(f)) => Err(f.clone()),
         Some(Ok(v)) => Ok(v),
     }
@@ -295,7 +295,7 @@ fn trail_links(
             chain,
         ));
     }
-    match need(&c.status, "trail status").map(|s| s.is_logging) {
+    match need(&c.status, "CloudTrail:GetTrailStatus").map(|s| s.is_logging) {
         Err(f) => return Err(Outcome::unknown(Link::Logging, &f, chain)),
         Ok(false) => {
             return Err(Outcome::broken(
@@ -307,7 +307,7 @@ fn trail_links(
         }
         Ok(true) => {}
     }
-    match need(&c.selectors, "event selectors") {
+    match need(&c.selectors, "CloudTrail:GetEventSelectors") {
         Err(f) => return Err(Outcome::unknown(Link::ManagementEvents, &f, chain)),
         Ok(selectors) => {
             match records_control_events(selectors, &control.events, &control.reference.catches) {
@@ -358,7 +358,7 @@ fn log_group_links(
 ) -> Outcome {
     let name = log_group_name(arn).unwrap_or(arn);
     let parts = parse_arn(arn);
-    let log_group = match need(&c.log_group, "log group") {
+    let log_group = match need(&c.log_group, "CloudWatchLogs:DescribeLogGroups") {
         Err(f) => return Outcome::unknown(Link::LogGroup, &f, chain),
         Ok(g) => g,
     };
@@ -399,7 +399,7 @@ fn log_group_links(
             }
         }
     }
-    let filters = match need(&log_group.filters, "metric filters") {
+    let filters = match need(&log_group.filters, "CloudWatchLogs:DescribeMetricFilters") {
         Err(f) => return Outcome::unknown(Link::MetricFilter, &f, chain),
         Ok(f) => f,
     };
@@ -618,7 +618,7 @@ fn metric_links(
     place: &AlarmPlace<'_>,
     chain: &ChainResources,
 ) -> Outcome {
-    let alarms = match need(&place.group.alarms, "alarms") {
+    let alarms = match need(&place.group.alarms, "CloudWatch:DescribeAlarms") {
         Err(f) => return Outcome::unknown(Link::Alarm, &f, chain),
         Ok(a) => a,
     };
@@ -712,7 +712,7 @@ fn alarm_links(
         match topics.get(topic) {
             None => Outcome::unknown(
                 Link::Subscription,
-                &not_collected("topic subscriptions"),
+                &not_collected("SNS:ListSubscriptionsByTopic"),
                 &chain,
             ),
             Some(Err(f)) if f.is_not_found() => Outcome::broken(
@@ -765,7 +765,7 @@ fn deliverable(
         None => {
             return Outcome::unknown(
                 Link::Notification,
-                &not_collected("topic attributes"),
+                &not_collected("SNS:GetTopicAttributes"),
                 &chain,
             )
         }

@@ -47,9 +47,9 @@ impl ActionResult {
 
 fn wrong_account(clients: &AccountClients, t: &TargetPlan) -> Option<CallFailure> {
     (clients.account_id != t.account_id).then(|| {
-        CallFailure::new(
+        CallFailure::not_made(
             FailureKind::Other,
-            "orgsweep",
+            "CloudWatchLogs:DescribeLogGroups",
             format!(
                 "clients of account {} cannot act on {}",
                 clients.account_id, t.log_group_arn

@@ -14,7 +14,7 @@ use aws_config::SdkConfig;
 use futures::stream::{self, StreamExt};
 
 use crate::aws::{
-    base_config, AccountClients, CallCounter, CallFailure, CallerIdentity, FailureKind, SdkSettings,
+    base_config, AccountClients, CallCounter, CallFailure, CallerIdentity, SdkSettings,
 };
 use crate::collect::{self, regions, CollectPlan};
 use crate::config::Config;
@@ -308,14 +308,10 @@ impl Session {
         self.counter.absorb(&tally.snapshot());
         let result = match timed {
             Ok(r) => r,
-            Err(_) => Err(CallFailure::new(
-                FailureKind::Timeout,
-                "orgsweep",
-                format!(
-                    "the account's check took longer than {}s (sweep.account_timeout_seconds)",
-                    timeout.as_secs()
-                ),
-            )),
+            Err(_) => Err(CallFailure::account_timeout(format!(
+                "it took longer than {}s (sweep.account_timeout_seconds)",
+                timeout.as_secs()
+            ))),
         };
         match result {
             Ok(facts) => {
