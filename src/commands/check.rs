@@ -11,6 +11,7 @@
 //! changes.csv: what changed since the earlier run. The work is `run::check`; this file turns
 //! flags into its request and prints the closing screen.
 
+use super::stdout::say;
 use crate::cli::CheckArgs;
 use crate::outcome::Ended;
 use crate::report::screen;
@@ -45,6 +46,6 @@ pub(crate) fn print_closing(checked: &run::check::Checked, dir: &std::path::Path
     let text = screen::render(&checked.summary, &checked.worst, dir);
     match checked.ended {
         Ended::Interrupted(_) => eprint!("{text}"),
-        _ => print!("{text}"),
+        _ => say!("{text}"),
     }
 }

@@ -11,6 +11,7 @@
 //!
 //! The ids are what `--controls`, `orgsweep pattern --control` and the reports use.
 
+use super::stdout::{say, sayln};
 use crate::controls::{self, Benchmark, ControlRow};
 
 use super::{CommandError, Ended};
@@ -25,9 +26,9 @@ pub fn run(json: bool, benchmark: &crate::cli::BenchmarkArg) -> Result<Ended, Co
             .collect();
         let text = serde_json::to_string_pretty(&rows)
             .map_err(|e| CommandError::Output(format!("cannot encode the table as JSON: {e}")))?;
-        println!("{text}");
+        sayln!("{text}");
     } else {
-        print!("{}", text_table(benchmark));
+        say!("{}", text_table(benchmark));
     }
     Ok(Ended::Clean)
 }

@@ -6,6 +6,7 @@ pub mod check;
 pub mod controls;
 pub mod pattern;
 pub mod remediate;
+pub(crate) mod stdout;
 
 use crate::cli::{Cli, Command};
 use crate::outcome::Ended;

@@ -16,6 +16,7 @@
 //! `catches_all`, `matches_success`, `strict_cis` (the text is one of that benchmark's
 //! official texts), `explanation`.
 
+use super::stdout::{say, sayln};
 use serde::Serialize;
 
 use crate::cli::BenchmarkArg;
@@ -61,9 +62,9 @@ pub fn run(
         };
         let s = serde_json::to_string(&out)
             .map_err(|e| CommandError::Output(format!("cannot encode the verdict as JSON: {e}")))?;
-        println!("{s}");
+        sayln!("{s}");
     } else {
-        print!("{}{}", context(control), human(pattern, &v));
+        say!("{}{}", context(control), human(pattern, &v));
     }
     Ok(ended(&v))
 }

@@ -29,6 +29,7 @@
 //! declined confirmation; 3 when the reports could not be written after the apply; 130
 //! (SIGINT) or 143 (SIGTERM) when interrupted during `--apply`.
 
+use super::stdout::{say, sayln};
 use std::io::{BufRead, IsTerminal, Write};
 
 use crate::cli::RemediateArgs;
@@ -67,22 +68,22 @@ pub async fn run(args: RemediateArgs, quiet: bool) -> Result<Ended, CommandError
         }
     };
 
-    print!("{}", render::render(&plan));
+    say!("{}", render::render(&plan));
     if let Some(out) = &args.plan_out {
         plan_file::save(&plan, out).map_err(|e| CommandError::Usage(format!("--plan-out: {e}")))?;
-        println!(
+        sayln!(
             "\nPlan written to {}; apply it with: orgsweep remediate --apply --plan {}",
             out.display(),
             out.display()
         );
     }
     if !args.apply {
-        println!("\nDry run: nothing was changed. Apply with --apply (or --apply --plan FILE for a reviewed plan).");
+        sayln!("\nDry run: nothing was changed. Apply with --apply (or --apply --plan FILE for a reviewed plan).");
         return Ok(ended);
     }
     let count = plan.action_count();
     if count == 0 {
-        println!("\nNothing to apply: 0 actions taken.");
+        sayln!("\nNothing to apply: 0 actions taken.");
         return Ok(ended);
     }
     if !args.yes && !confirm(count, plan.touched_accounts().len()) {
@@ -94,14 +95,14 @@ pub async fn run(args: RemediateArgs, quiet: bool) -> Result<Ended, CommandError
     if let Some(e) = &applied.log_error {
         eprintln!("error: writing actions.csv failed: {e}");
     }
-    println!("\n{}", render::render_results(&applied.records));
+    sayln!("\n{}", render::render_results(&applied.records));
     let (done, skipped, failed) = applied.tally();
-    println!("{done} action(s) done, {skipped} skipped, {failed} failed.\n");
+    sayln!("{done} action(s) done, {skipped} skipped, {failed} failed.\n");
 
     if let Some(signal) = applied.interrupted {
         let finished = applied.records.len();
         let left = count.saturating_sub(finished);
-        println!(
+        sayln!(
             "Interrupted by {signal}: {finished} of {count} planned action(s) finished, {left} not done. \
              {} lists the finished ones. Nothing was re-checked. Run `orgsweep remediate --apply` \
              again to finish: it re-reads the current state and plans only what is left.",
@@ -117,7 +118,7 @@ pub async fn run(args: RemediateArgs, quiet: bool) -> Result<Ended, CommandError
     super::check::print_closing(&checked, &dir);
     if let Ended::Interrupted(_) = checked.ended {
         // The re-check was interrupted; its files say so (summary.json `interrupted`).
-        println!(
+        sayln!(
             "Interrupted during the re-check: all {} action(s) finished (actions.csv in {}); \
              the reports hold only the accounts re-checked so far. Run `orgsweep check` for \
              the full picture.",
@@ -127,7 +128,7 @@ pub async fn run(args: RemediateArgs, quiet: bool) -> Result<Ended, CommandError
         eprintln!("orgsweep remediate --apply was interrupted during the re-check");
         return Ok(checked.ended);
     }
-    println!("actions.csv written to {}", dir.display());
+    sayln!("actions.csv written to {}", dir.display());
     Ok(checked.ended)
 }
 

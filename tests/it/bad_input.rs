@@ -174,3 +174,31 @@ fn unknown_benchmarks_and_other_benchmarks_numbers_are_refused() {
         "{err}"
     );
 }
+
+/// `orgsweep … | head -1`: a reader that goes away early is no panic and no error; the exit code
+/// is the command's own.
+#[test]
+fn a_closed_standard_output_is_not_a_panic() {
+    let em = Emulator::new("http://127.0.0.1:9");
+    for (args, code) in [
+        (
+            vec!["pattern", "{ ($.eventName = ConsoleLogin) }"],
+            1, // narrower than the reference
+        ),
+        (vec!["controls"], 0),
+    ] {
+        let mut child = em
+            .command(env!("CARGO_BIN_EXE_orgsweep"))
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The read end is closed before the command writes a byte.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = text(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+    }
+}

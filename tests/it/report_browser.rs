@@ -546,6 +546,8 @@ fn a_report_of_1000_accounts_is_short_shows_its_errors_grouped_and_works_from_th
             json!([status]),
         );
         filter_ms.push(ms.as_f64().unwrap_or(f64::NAN));
+        let parts = b.exec("return document.body.dataset.updateParts;", json!([]));
+        eprintln!("filter {status:?}: overview, control heatmap, findings {parts} ms");
     }
     let error_cells = {
         b.exec(
