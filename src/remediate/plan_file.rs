@@ -34,15 +34,6 @@ impl fmt::Display for PlanFileError {
 
 impl std::error::Error for PlanFileError {}
 
-/// The current time as a plan's `created_at`.
-pub(crate) fn now_rfc3339() -> String {
-    OffsetDateTime::now_utc()
-        .replace_nanosecond(0)
-        .unwrap_or_else(|_| OffsetDateTime::now_utc())
-        .format(&Rfc3339)
-        .unwrap_or_default()
-}
-
 /// Writes the plan, pretty-printed, atomically (a temporary file renamed into place).
 pub fn save(plan: &Plan, path: &Path) -> Result<(), FileError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {

@@ -13,7 +13,7 @@ use crate::report::ocsf::OcsfCells;
 use crate::report::screen::WorstAccounts;
 use crate::report::summary::{AccountCounts, NotChecked};
 use crate::report::{ReportWriter, Summary};
-use crate::sweep::{self, progress, Session, SweepRequest};
+use crate::sweep::{progress, Session, SweepRequest};
 use crate::verdict::Status;
 
 use super::{Excepting, RunError, Stop};
@@ -125,7 +125,7 @@ pub(crate) async fn sweep_to_files(
         e
     });
     let mut summary = Summary {
-        started_at: sweep::now_rfc3339(),
+        started_at: crate::outcome::now_rfc3339(),
         benchmark: benchmark.id().to_string(),
         management_account_id: session.management_account_id().to_string(),
         regions: session.columns.clone(),
@@ -190,7 +190,7 @@ pub(crate) async fn sweep_to_files(
     summary.close_accounts();
     summary.exceptions = excepting.entries();
     summary.root_causes = root_causes.finish(&org_chains);
-    summary.finished_at = Some(sweep::now_rfc3339());
+    summary.finished_at = Some(crate::outcome::now_rfc3339());
     summary.set_calls(session.counter.snapshot());
     if let Some(e) = write_error {
         return Err(RunError::Write(e));

@@ -164,7 +164,7 @@ pub(crate) async fn build_plan(session: &Session, rows: &[AccountRow], cfg: &Pla
         version: PLAN_VERSION,
         organization_id: session.organization.id.clone(),
         management_account_id: session.management_account_id().to_string(),
-        created_at: plan_file::now_rfc3339(),
+        created_at: crate::outcome::now_rfc3339(),
         config: cfg.clone(),
         targets,
         manual_steps: skeleton.manual_steps,

@@ -452,9 +452,3 @@ pub(crate) fn default_output_dir() -> std::path::PathBuf {
     std::path::PathBuf::from("reports").join(stamp)
 }
 
-/// RFC 3339 time for summaries.
-pub(crate) fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
