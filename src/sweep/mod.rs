@@ -451,4 +451,3 @@ pub(crate) fn default_output_dir() -> std::path::PathBuf {
         .unwrap_or_else(|_| "run".into());
     std::path::PathBuf::from("reports").join(stamp)
 }
-
