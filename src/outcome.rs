@@ -99,6 +99,17 @@ impl Ended {
     }
 }
 
+/// Now, as summaries and plans write times: RFC 3339 in UTC, to the second (what a reader and
+/// a plan's age check need).
+pub fn now_rfc3339() -> String {
+    use time::format_description::well_known::Rfc3339;
+    let now = time::OffsetDateTime::now_utc();
+    now.replace_nanosecond(0)
+        .unwrap_or(now)
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,15 +127,4 @@ mod tests {
         assert_eq!(Signal::Terminate.exit_code(), 143);
         assert_eq!(Signal::Terminate.to_string(), "SIGTERM");
     }
-}
-
-/// Now, as summaries and plans write times: RFC 3339 in UTC, to the second (what a reader and
-/// a plan's age check need).
-pub fn now_rfc3339() -> String {
-    use time::format_description::well_known::Rfc3339;
-    let now = time::OffsetDateTime::now_utc();
-    now.replace_nanosecond(0)
-        .unwrap_or(now)
-        .format(&Rfc3339)
-        .unwrap_or_default()
 }
