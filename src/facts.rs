@@ -14,7 +14,7 @@ pub(crate) type Fetched<T> = Result<T, CallFailure>;
 
 /// Everything the judge needs about one account.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct AccountFacts {
+pub struct AccountFacts {
     pub account_id: String,
     pub partition: String,
     /// Regions enabled for the account, in the caller's partition.

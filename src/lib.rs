@@ -24,8 +24,34 @@
 //! core — patterns, config, facts, judge, plans and plan files — which is what the fuzz targets
 //! build against, with sanitizers, without compiling the AWS SDK.
 
+//! # The library surface
+//!
+//! What other code is meant to build on is re-exported here, from the pure core: the controls
+//! table ([`Control`], [`Benchmark`], [`controls::table`]), the filter-pattern judge
+//! ([`judge_pattern`], [`PatternVerdict`]), one account's facts and its verdicts
+//! ([`AccountFacts`], [`Verdict`], [`Status`], [`Reason`]), and the remediation plan and its file
+//! ([`Plan`], [`plan_file`]). With the `aws` feature, a whole run is [`run::check`] and
+//! [`run::remediate`]. Everything else is public only as far as the tests and example programs
+//! reach into it, or crate-private.
+//!
+//! ```
+//! // Does a filter pattern catch every failed console sign-in the reference catches?
+//! let control = orgsweep::controls::get("console-auth-failures").unwrap();
+//! let reordered = r#"{ ($.errorMessage = "Failed authentication") && ($.eventName = "ConsoleLogin") }"#;
+//! assert!(orgsweep::judge_pattern(reordered, &control.reference).catches_all);
+//! let narrowed = r#"{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") && ($.userIdentity.type = "IAMUser") }"#;
+//! let verdict = orgsweep::judge_pattern(narrowed, &control.reference);
+//! assert!(!verdict.catches_all && verdict.explanation.contains("userIdentity.type"));
+//! ```
+
 // Without the I/O shell, the parts of the core that only the shell calls are unused, not dead.
 #![cfg_attr(not(feature = "aws"), allow(dead_code))]
+
+pub use controls::{Benchmark, Control, ControlNames};
+pub use facts::AccountFacts;
+pub use pattern::{judge_for as judge_pattern, PatternVerdict};
+pub use remediate::{plan_file, Plan};
+pub use verdict::{Reason, Status, Verdict};
 
 #[cfg(feature = "aws")]
 pub mod aws;

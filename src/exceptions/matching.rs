@@ -55,7 +55,7 @@ impl Exception {
     }
 }
 
-/// Decides one cell on `today` (a UTC date; see [`super::utc_day`]).
+/// Decides one cell on `today` (a UTC date; see `super::utc_day`).
 pub fn decide<'e>(set: &'e ExceptionSet, cell: &Cell<'_>, today: Date) -> Outcome<'e> {
     if cell.status != Status::Fail {
         return Outcome {

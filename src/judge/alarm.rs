@@ -176,7 +176,7 @@ pub(crate) fn alarm_problem(
     None
 }
 
-/// [`alarm_problem`] is `None`.
+/// `alarm_problem` is `None`.
 pub fn usable(
     alarm: &AlarmFacts,
     metric: &MetricTransformation,

@@ -1,6 +1,6 @@
 //! Evaluates a pattern against one log event, with CloudWatch's semantics.
 //!
-//! The meaning of one comparison lives in [`test`], a three-valued function shared with the
+//! The meaning of one comparison lives in [`test`](fn@test), a three-valued function shared with the
 //! judge: `U` marks the cases the AWS guide leaves open (a string compared with a number, `!=`
 //! on an object, ...). Evaluating a real event treats `U` as "no match"; the judge treats it as
 //! "cannot be relied on", which keeps its verdicts sound whatever CloudWatch does there.

@@ -3,7 +3,7 @@
 //! Metric filters run on every log event, so the evaluator must not build a whole
 //! `serde_json::Value` per event: members the pattern never reads are validated and skipped
 //! without allocating, and strings without escapes are borrowed. Input that is not a JSON
-//! object (or is nested deeper than [`MAX_DEPTH`]) is "not JSON": no JSON pattern matches it.
+//! object (or is nested deeper than `MAX_DEPTH`) is "not JSON": no JSON pattern matches it.
 
 use std::borrow::Cow;
 

@@ -6,7 +6,7 @@
 //! would change (see [`super::actions`]). A failed action is reported and the others go on;
 //! only actions that need what failed (a log group, a topic) are not attempted.
 //!
-//! Each action's row goes to actions.csv as soon as it finishes ([`ActionsLog`]). When the run
+//! Each action's row goes to actions.csv as soon as it finishes (`ActionsLog`). When the run
 //! is interrupted, no further action starts; the rows on disk are exactly the finished actions,
 //! and a re-run re-reads the state and plans only what is left.
 

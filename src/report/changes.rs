@@ -601,7 +601,7 @@ impl<'s> Comparer<'s> {
     }
 }
 
-/// [`Comparer`] over a whole list (for tests and small runs).
+/// `Comparer` over a whole list (for tests and small runs).
 pub fn compare(
     earlier: Earlier,
     current: impl Iterator<Item = ((String, String, String), (String, Status, Reason))>,

@@ -231,7 +231,7 @@ fn resources(c: &CellRecord) -> Vec<Resource<'_>> {
 
 /// One finding: what a consumer needs to act on this cell (ids, status, reason, detail, the
 /// chain's resources) and nothing that is the same on every line of the control — the title,
-/// reference pattern and references of each control are in [`controls_reference`]
+/// reference pattern and references of each control are in `controls_reference`
 /// (`controls.ocsf.json`), keyed by `compliance.checks[0].uid`. OCSF captions (`class_name`,
 /// `severity`, ...) are left out: the schema derives them from the `_id`s. Unknown statuses or
 /// reasons (a hand-edited findings file) are Unknown.

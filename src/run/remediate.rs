@@ -200,7 +200,7 @@ const GRACE: Duration = Duration::from_secs(10);
 
 /// Carries the plan out, each finished action's row landing in `dir`'s actions.csv at once.
 /// An output directory that cannot be written stops the run before anything is changed. On a
-/// stop request no further action starts; the actions in flight get [`GRACE`] to finish.
+/// stop request no further action starts; the actions in flight get `GRACE` to finish.
 pub async fn apply(
     session: &Session,
     plan: &Plan,
