@@ -9,8 +9,10 @@
 //! let by_code = seed_chain(&em, &acct, &Break::NoAlarm.apply(ChainSpec::compliant("us-east-1"))).await;
 //! ```
 
+use futures::stream::{self, StreamExt};
+
 use crate::moto::Emulator;
-use crate::seed::{Account, AlarmSpec, FilterSpec, Selectors, TrailSpec};
+use crate::seed::{self, Account, AlarmSpec, FilterSpec, Selectors, TrailSpec};
 
 /// The reference pattern for failed console sign-ins, as the controls table (default
 /// benchmark) writes it: what remediation creates.
@@ -456,4 +458,33 @@ pub async fn seed_chain(em: &Emulator, account: &Account, spec: &ChainSpec) -> C
         _ => account.put_alarm(region, &alarm).await,
     });
     made
+}
+
+/// The idiom of most sweep tests in one call: an organization whose members (named as given)
+/// each carry one console chain homed in `region`, broken as given. Returns the organization
+/// and each member's id with its break, in the order given.
+pub async fn org_with_chains(
+    em: &Emulator,
+    region: &str,
+    members: &[(&str, crate::Break)],
+) -> (seed::OrgSeed, Vec<(String, crate::Break)>) {
+    let org = seed::create_organization(em).await;
+    let new: Vec<seed::NewAccount> = members
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| seed::NewAccount::new(*name, format!("member{i}@example.com")))
+        .collect();
+    let ids = seed::create_accounts(em, &org.root_id, &new).await;
+    let seeded: Vec<(String, crate::Break)> = ids
+        .into_iter()
+        .zip(members.iter().map(|(_, b)| *b))
+        .collect();
+    stream::iter(seeded.clone())
+        .for_each_concurrent(seed::SEED_CONCURRENCY, |(id, brk)| async move {
+            let account = em.account(&id).await;
+            let spec = brk.apply(ChainSpec::compliant(region));
+            seed_chain(em, &account, &spec).await;
+        })
+        .await;
+    (org, seeded)
 }

@@ -229,22 +229,6 @@ impl Emulator {
         )
     }
 
-    /// A seeding handle on one account: the management account uses the `testing` keys, any
-    /// other account an assumed role.
-    pub async fn account(&self, account_id: &str) -> crate::seed::Account {
-        let config = if account_id == MANAGEMENT_ACCOUNT_ID {
-            self.config(DEFAULT_REGION)
-        } else {
-            self.config_for_account(account_id, DEFAULT_REGION).await
-        };
-        crate::seed::Account::new(account_id, config)
-    }
-
-    /// The management account's seeding handle.
-    pub fn management(&self) -> crate::seed::Account {
-        crate::seed::Account::new(MANAGEMENT_ACCOUNT_ID, self.config(DEFAULT_REGION))
-    }
-
     /// Wipes all state (`POST /moto-api/reset`).
     pub async fn reset(&self) {
         let (status, body) = http::request_async(&self.endpoint, "POST", "/moto-api/reset", None)

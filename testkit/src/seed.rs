@@ -60,7 +60,7 @@ use aws_sdk_cloudwatchlogs::types::MetricTransformation;
 use aws_sdk_organizations::types::{CreateAccountState, OrganizationFeatureSet};
 use futures::stream::{self, StreamExt};
 
-use crate::moto::{fmt_err, Emulator, MANAGEMENT_ACCOUNT_ID};
+use crate::moto::{fmt_err, Emulator, DEFAULT_REGION, MANAGEMENT_ACCOUNT_ID};
 
 /// Regions moto's `DescribeRegions` reports as `not-opted-in` (in every account).
 pub const MOTO_NOT_OPTED_IN: &[&str] = &[
@@ -216,33 +216,24 @@ pub async fn create_accounts(em: &Emulator, root_id: &str, accounts: &[NewAccoun
         .await
 }
 
-/// The idiom of most sweep tests in one call: an organization whose members (named as given)
-/// each carry one console chain homed in `region`, broken as given. Returns the organization
-/// and each member's id with its break, in the order given.
-pub async fn org_with_chains(
-    em: &Emulator,
-    region: &str,
-    members: &[(&str, crate::Break)],
-) -> (OrgSeed, Vec<(String, crate::Break)>) {
-    let org = create_organization(em).await;
-    let new: Vec<NewAccount> = members
-        .iter()
-        .enumerate()
-        .map(|(i, (name, _))| NewAccount::new(*name, format!("member{i}@example.com")))
-        .collect();
-    let ids = create_accounts(em, &org.root_id, &new).await;
-    let seeded: Vec<(String, crate::Break)> = ids
-        .into_iter()
-        .zip(members.iter().map(|(_, b)| *b))
-        .collect();
-    stream::iter(seeded.clone())
-        .for_each_concurrent(SEED_CONCURRENCY, |(id, brk)| async move {
-            let account = em.account(&id).await;
-            let spec = brk.apply(crate::chain::ChainSpec::compliant(region));
-            crate::chain::seed_chain(em, &account, &spec).await;
-        })
-        .await;
-    (org, seeded)
+/// Seeding handles: the emulator hands out accounts, which this module defines (so the
+/// emulator's own module needs nothing from here).
+impl Emulator {
+    /// A seeding handle on one account: the management account uses the `testing` keys, any
+    /// other account an assumed role.
+    pub async fn account(&self, account_id: &str) -> Account {
+        let config = if account_id == MANAGEMENT_ACCOUNT_ID {
+            self.config(DEFAULT_REGION)
+        } else {
+            self.config_for_account(account_id, DEFAULT_REGION).await
+        };
+        Account::new(account_id, config)
+    }
+
+    /// The management account's seeding handle.
+    pub fn management(&self) -> Account {
+        Account::new(MANAGEMENT_ACCOUNT_ID, self.config(DEFAULT_REGION))
+    }
 }
 
 /// Closes an account: moto makes it `SUSPENDED` at once.

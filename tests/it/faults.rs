@@ -13,8 +13,8 @@ use std::path::Path;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
+use testkit::chain::org_with_chains;
 use testkit::fault_proxy::{FaultProxy, Rule};
-use testkit::seed;
 use testkit::{Break, Emulator, Moto};
 
 const REGIONS: &str = "us-east-1,eu-west-1,ap-southeast-2";
@@ -32,7 +32,7 @@ async fn seed_org(em: &Emulator) -> Org {
         .enumerate()
         .map(|(i, n)| (n.as_str(), Break::ALL[i % Break::ALL.len()]))
         .collect();
-    let (_, members) = seed::org_with_chains(em, "us-east-1", &members).await;
+    let (_, members) = org_with_chains(em, "us-east-1", &members).await;
     Org { members }
 }
 
@@ -414,7 +414,7 @@ async fn the_proxy_answers_in_each_protocols_shape() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_timed_out_account_keeps_its_calls_in_the_tally() {
     let moto = Moto::start();
-    let (_, members) = seed::org_with_chains(&moto, "us-east-1", &[("slow", Break::None)]).await;
+    let (_, members) = org_with_chains(&moto, "us-east-1", &[("slow", Break::None)]).await;
     let slow = members[0].0.clone();
     // The member's CloudTrail answers after 4 s; its check may take 2.
     let proxy = FaultProxy::start(

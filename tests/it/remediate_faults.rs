@@ -22,8 +22,9 @@ use orgsweep::remediate::plan::Plan;
 
 use crate::emulator_state::{Snapshot, ENDPOINT, HOME, OTHER, REGIONS, STATEMENT_SID, TOPIC};
 use crate::{explain, findings, read_plan, text};
+use testkit::chain::org_with_chains;
 use testkit::fault_proxy::{FaultProxy, Rule};
-use testkit::seed::{self, Account};
+use testkit::seed::Account;
 use testkit::{Break, Emulator, Moto, MANAGEMENT_ACCOUNT_ID};
 
 const WRITES: &[&str] = &[
@@ -163,7 +164,7 @@ async fn seed_org(em: &Emulator, states: &[Break]) -> Org {
         .map(String::as_str)
         .zip(states.iter().copied())
         .collect();
-    let (_, members) = seed::org_with_chains(em, HOME, &members).await;
+    let (_, members) = org_with_chains(em, HOME, &members).await;
     Org { members }
 }
 

@@ -10,8 +10,8 @@
 
 use std::path::Path;
 
+use testkit::chain::org_with_chains;
 use testkit::fault_proxy::{FaultProxy, Rule};
-use testkit::seed;
 use testkit::{Break, Moto};
 
 const ACCESS_KEY: &str = "AKIAORGSWEEPTEST0001";
@@ -68,7 +68,7 @@ async fn no_credential_reaches_the_screen_or_a_file() {
             )
         })
         .collect();
-    let (_, seeded) = seed::org_with_chains(&moto, "us-east-1", &members).await;
+    let (_, seeded) = org_with_chains(&moto, "us-east-1", &members).await;
     let ids: Vec<String> = seeded.into_iter().map(|(id, _)| id).collect();
     // One account's AssumeRole and another's CloudTrail are denied: their error messages are
     // printed and written as well.
