@@ -111,7 +111,7 @@ pub async fn discover(
     counter: &CallCounter,
     ous: &[String],
 ) -> Result<Organization, DiscoverError> {
-    let client = crate::counted_client!(aws_sdk_organizations, config, counter);
+    let client = crate::aws::counted_client!(aws_sdk_organizations, config, counter);
 
     let described = client
         .describe_organization()

@@ -30,7 +30,6 @@ fn cached<C: Clone>(map: &Mutex<HashMap<String, C>>, region: &str, make: impl Fn
 /// Makes a client of SDK crate `$krate` from an `SdkConfig`, counting its calls into `$counter`
 /// and retrying within the tool's own bounds (see `aws::sdk::retry_partition`). Extra builder
 /// calls (such as `.region(...)`) may follow the counter.
-#[macro_export]
 macro_rules! counted_client {
     ($krate:ident, $config:expr, $counter:expr $(, .$method:ident($($arg:expr),*))*) => {
         $krate::Client::from_conf(
@@ -43,11 +42,14 @@ macro_rules! counted_client {
     };
 }
 
+/// By path (`crate::aws::counted_client!`), so that its users import `aws`, not the crate root.
+pub(crate) use counted_client;
+
 macro_rules! client_for {
     ($fn_name:ident, $field:ident, $krate:ident) => {
         pub fn $fn_name(&self, region: &str) -> $krate::Client {
             cached(&self.$field, region, || {
-                $crate::counted_client!(
+                $crate::aws::counted_client!(
                     $krate,
                     &self.config,
                     self.counter,

@@ -8,6 +8,7 @@ pub mod errors;
 pub mod sdk;
 
 pub use calls::CallCounter;
+pub(crate) use clients::counted_client;
 pub use clients::AccountClients;
 pub use errors::{CallFailure, FailureKind};
 pub use sdk::{base_config, partition_of_arn, CallerIdentity, SdkSettings};

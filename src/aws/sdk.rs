@@ -95,7 +95,7 @@ impl CallerIdentity {
         config: &SdkConfig,
         counter: &CallCounter,
     ) -> Result<Self, CallFailure> {
-        let sts = crate::counted_client!(aws_sdk_sts, config, counter);
+        let sts = crate::aws::counted_client!(aws_sdk_sts, config, counter);
         let out = sts
             .get_caller_identity()
             .send()

@@ -156,7 +156,7 @@ impl Session {
                 r
             }
         };
-        let sts = crate::counted_client!(aws_sdk_sts, &base, counter);
+        let sts = crate::aws::counted_client!(aws_sdk_sts, &base, counter);
         let org_context = std::sync::Arc::new(judge::OrgContext {
             id: organization.id.clone(),
             paths: organization.org_paths.clone(),
