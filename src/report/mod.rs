@@ -90,17 +90,12 @@ impl ReportWriter {
                 .write_record(record)
                 .map_err(FileError::at(&self.dir.join(MATRIX)))?;
         }
-        self.matrix
-            .flush()
-            .map_err(FileError::at(&self.dir.join(MATRIX)))?;
         for record in findings_records(row, &self.columns) {
             self.findings
                 .write_record(record)
                 .map_err(FileError::at(&self.dir.join(FINDINGS)))?;
         }
-        self.findings
-            .flush()
-            .map_err(FileError::at(&self.dir.join(FINDINGS)))
+        self.flush()
     }
 
     /// Flushes the rows written so far (before the derived files read them).
@@ -119,17 +114,11 @@ impl ReportWriter {
     }
 
     /// Sorts both CSV files by account id (each account's rows stay in column order) and replaces them
-    /// atomically, then writes the final summary.
-    pub fn finish(mut self, summary: &Summary) -> Result<(), FileError> {
-        self.matrix
-            .flush()
-            .map_err(FileError::at(&self.dir.join(MATRIX)))?;
-        self.findings
-            .flush()
-            .map_err(FileError::at(&self.dir.join(FINDINGS)))?;
+    /// atomically. The summary is written last, by the run, once the derived files are too.
+    pub(crate) fn finish(&mut self) -> Result<(), FileError> {
+        self.flush()?;
         sort_by_account(&self.dir.join(MATRIX))?;
-        sort_by_account(&self.dir.join(FINDINGS))?;
-        self.write_summary(summary)
+        sort_by_account(&self.dir.join(FINDINGS))
     }
 }
 
@@ -303,7 +292,7 @@ mod tests {
         assert_eq!(partial.lines().count(), 3);
         w.write_account(&row("011111111111", "a,b", Status::Pass))
             .unwrap();
-        w.finish(&Summary::default()).unwrap();
+        w.finish().unwrap();
 
         let matrix = fs::read_to_string(dir.path().join(MATRIX)).unwrap();
         assert_eq!(

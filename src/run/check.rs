@@ -205,25 +205,22 @@ pub(crate) async fn sweep_to_files(
         earlier,
         ocsf_cells,
     };
-    if let Some(signal) = interrupted {
-        summary.interrupted = Some(signal.to_string());
-        // The files hold the accounts finished so far; the derived ones say they are partial.
-        writer.flush().map_err(RunError::Write)?;
-        write_derived(derived, &mut summary).map_err(RunError::Write)?;
-        writer.write_summary(&summary).map_err(RunError::Write)?;
-        return Ok(Checked {
-            ended: Ended::Interrupted(signal),
-            summary,
-            worst,
-        });
+    // The files hold the accounts finished so far (an interrupted run's derived files say they
+    // are partial); the summary is written last, once everything it describes is on disk.
+    match interrupted {
+        Some(signal) => {
+            summary.interrupted = Some(signal.to_string());
+            writer.flush().map_err(RunError::Write)?;
+        }
+        None => {
+            summary.complete = true;
+            writer.finish().map_err(RunError::Write)?;
+        }
     }
-    summary.complete = true;
-    writer.finish(&summary).map_err(RunError::Write)?;
     write_derived(derived, &mut summary).map_err(RunError::Write)?;
-    crate::report::write_json_atomically(&dir.join(crate::report::SUMMARY), &summary)
-        .map_err(RunError::Write)?;
+    writer.write_summary(&summary).map_err(RunError::Write)?;
     Ok(Checked {
-        ended: summary.ended(),
+        ended: interrupted.map_or_else(|| summary.ended(), Ended::Interrupted),
         summary,
         worst,
     })
