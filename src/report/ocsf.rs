@@ -304,9 +304,10 @@ fn status_detail(c: &CellRecord, status: Status) -> &str {
     if status != Status::Pass {
         return &c.detail;
     }
+    // "note: …", without the "; " that joined it to the chain.
     c.detail
         .find(crate::judge::NOTES_START)
-        .map(|i| &c.detail[i + 2..])
+        .map(|i| c.detail[i..].trim_start_matches("; "))
         .unwrap_or("")
 }
 
