@@ -598,11 +598,7 @@ impl Account {
 
     /// Puts a metric alarm; returns its ARN.
     pub async fn put_alarm(&self, region: &str, spec: &AlarmSpec) -> String {
-        let dimensions = spec
-            .dimensions
-            .iter()
-            .map(|(k, v)| Dimension::builder().name(k).value(v).build())
-            .collect::<Vec<_>>();
+        let dimensions = dimensions_of(spec);
         expect_ok!(
             format!("PutMetricAlarm {} in {}/{region}", spec.name, self.id),
             self.cloudwatch(region)
@@ -626,11 +622,7 @@ impl Account {
     /// Puts a metric-math alarm (`m1` = the spec's metric and statistic, `e1 = m1 * 1`
     /// returned); returns its ARN. moto's `DescribeAlarmsForMetric` does not return these.
     pub async fn put_math_alarm(&self, region: &str, spec: &AlarmSpec) -> String {
-        let dimensions = spec
-            .dimensions
-            .iter()
-            .map(|(k, v)| Dimension::builder().name(k).value(v).build())
-            .collect::<Vec<_>>();
+        let dimensions = dimensions_of(spec);
         let metric = Metric::builder()
             .namespace(&spec.namespace)
             .metric_name(&spec.metric)
@@ -694,4 +686,12 @@ fn field(name: &str, equals: &str) -> AdvancedFieldSelector {
         .equals(equals)
         .build()
         .expect("field selector")
+}
+
+/// An alarm spec's dimensions as CloudWatch takes them.
+fn dimensions_of(spec: &AlarmSpec) -> Vec<Dimension> {
+    spec.dimensions
+        .iter()
+        .map(|(k, v)| Dimension::builder().name(k).value(v).build())
+        .collect()
 }

@@ -91,6 +91,17 @@ async fn audit_topic(org: &Org) -> String {
         .await
 }
 
+/// The management account's own topic, with one (confirmed) subscription.
+async fn management_topic(org: &Org) -> String {
+    org.management
+        .create_topic(
+            HOME,
+            "security-alarms",
+            &[("email", "security@example.com")],
+        )
+        .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alarms_notifying_the_audit_accounts_topic_are_judged_by_its_grant() {
     let moto = Moto::start();
@@ -225,13 +236,7 @@ async fn a_central_filter_covers_only_the_accounts_it_names_and_stale_groups_do_
     let moto = Moto::start();
     let org = organization(&moto, 5).await;
     let mgmt = &org.management;
-    let topic = mgmt
-        .create_topic(
-            HOME,
-            "security-alarms",
-            &[("email", "security@example.com")],
-        )
-        .await;
+    let topic = management_topic(&org).await;
     let (m1, m2, m3) = (&org.members[0], &org.members[1], &org.members[2]);
     let restricted = format!(
         r#"{{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") && (($.recipientAccountId = "{}") || ($.recipientAccountId = "{}")) }}"#,
@@ -292,13 +297,7 @@ async fn without_the_control_tower_trail_accounts_are_judged_on_their_own() {
     let moto = Moto::start();
     let org = organization(&moto, 2).await;
     let mgmt = &org.management;
-    let topic = mgmt
-        .create_topic(
-            HOME,
-            "security-alarms",
-            &[("email", "security@example.com")],
-        )
-        .await;
+    let topic = management_topic(&org).await;
     // The CloudTrail integration is off: the old group keeps its chain, no trail writes to it.
     seed_group_chain(mgmt, HOME, CT_GROUP_STALE, "stale", cis_pattern(), &topic).await;
     // The management account's own trail writes to a group without filters.
